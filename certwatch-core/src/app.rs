@@ -1,0 +1,151 @@
+//! The service entry point: [`CertWatch`] bundles the ports and hands out
+//! the per-context services. Cloning it is cheap (one `Arc`).
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use serde_json::Value;
+
+use crate::adapters::{SystemClock, UuidV7};
+use crate::audit::{redact_secrets, AuditEntry};
+use crate::certificates::CertificateService;
+use crate::ids::{AuditId, TenantId, UserId};
+use crate::ports::{Clock, IdGenerator, Store};
+use crate::suppliers::SupplierService;
+use crate::tenancy::{PasswordHasher, TenancyService};
+
+/// Tunables of the core services.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// Password hashing cost.
+    pub password_hasher: PasswordHasher,
+    /// Lifetime of tokens issued by log-in (`None`: no expiry).
+    pub login_token_ttl: Option<Duration>,
+    /// Lifetime of e-mail verification tokens (24 hours).
+    pub verification_ttl: Duration,
+    /// Lifetime of invitations (7 days).
+    pub invitation_ttl: Duration,
+    /// Minimum time between two `last_used_at` updates of a token, so
+    /// authenticating is not a write on every request.
+    pub token_touch_interval: Duration,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        Self {
+            password_hasher: PasswordHasher::default(),
+            login_token_ttl: Some(Duration::days(30)),
+            verification_ttl: Duration::hours(24),
+            invitation_ttl: Duration::days(7),
+            token_touch_interval: Duration::minutes(1),
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) ids: Arc<dyn IdGenerator>,
+    pub(crate) config: CoreConfig,
+}
+
+/// The CertWatch core: every service, over one store.
+#[derive(Clone)]
+pub struct CertWatch {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for CertWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertWatch").field("store", &self.inner.store.backend()).finish()
+    }
+}
+
+impl CertWatch {
+    /// The core over `store`, with the system clock, UUIDv7 ids and default
+    /// configuration.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self::with_ports(store, Arc::new(SystemClock), Arc::new(UuidV7), CoreConfig::default())
+    }
+
+    /// The core with every port chosen by the caller.
+    pub fn with_ports(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdGenerator>,
+        config: CoreConfig,
+    ) -> Self {
+        Self { inner: Arc::new(Inner { store, clock, ids, config }) }
+    }
+
+    /// Tenants, users, members, invitations, tokens.
+    pub fn tenancy(&self) -> TenancyService<'_> {
+        TenancyService::new(self)
+    }
+    /// Organizations and sites.
+    pub fn suppliers(&self) -> SupplierService<'_> {
+        SupplierService::new(self)
+    }
+    /// Certificate types, certificates, transitions.
+    pub fn certificates(&self) -> CertificateService<'_> {
+        CertificateService::new(self)
+    }
+    /// The store the services use.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+    /// The clock the services use.
+    pub fn clock(&self) -> &dyn Clock {
+        self.inner.clock.as_ref()
+    }
+    /// The configuration.
+    pub fn config(&self) -> &CoreConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn new_id<T: From<uuid::Uuid>>(&self) -> T {
+        T::from(self.inner.ids.new_id())
+    }
+
+    /// An audit entry stamped now, with redacted metadata.
+    pub(crate) fn audit_entry(
+        &self,
+        tenant_id: TenantId,
+        actor: Option<UserId>,
+        request_id: Option<&str>,
+        action: &str,
+        target: (&str, Option<String>),
+        metadata: Value,
+    ) -> AuditEntry {
+        AuditEntry {
+            id: self.new_id::<AuditId>(),
+            tenant_id,
+            actor_user_id: actor,
+            action: action.to_owned(),
+            target_type: target.0.to_owned(),
+            target_id: target.1,
+            metadata: redact_secrets(&metadata),
+            request_id: request_id.map(str::to_owned),
+            created_at: self.inner.clock.now(),
+        }
+    }
+
+    /// An audit entry for an action of `p` on `target_type`/`target_id`.
+    pub(crate) fn audit_by(
+        &self,
+        p: &crate::authz::Principal,
+        action: &str,
+        target_type: &str,
+        target_id: String,
+        metadata: Value,
+    ) -> AuditEntry {
+        self.audit_entry(
+            p.tenant_id,
+            Some(p.user_id),
+            p.request_id.as_deref(),
+            action,
+            (target_type, Some(target_id)),
+            metadata,
+        )
+    }
+}

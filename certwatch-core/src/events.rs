@@ -1,0 +1,54 @@
+//! Domain events, written to the transactional outbox in the same
+//! transaction as the change that caused them. Delivery (webhooks, e-mail)
+//! reads the outbox after commit, so a rolled-back change never announces
+//! anything.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::ids::{EventId, TenantId};
+
+/// The kinds of event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum EventType {
+    /// A certificate was created.
+    #[serde(rename = "certificate.created")]
+    CertificateCreated,
+    /// A watched field of a certificate changed.
+    #[serde(rename = "certificate.updated")]
+    CertificateUpdated,
+}
+
+impl EventType {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::CertificateCreated => "certificate.created",
+            EventType::CertificateUpdated => "certificate.updated",
+        }
+    }
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "certificate.created" => Some(Self::CertificateCreated),
+            "certificate.updated" => Some(Self::CertificateUpdated),
+            _ => None,
+        }
+    }
+}
+
+/// One outbox event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DomainEvent {
+    /// Primary key (time-ordered).
+    pub id: EventId,
+    /// The tenant whose data changed.
+    pub tenant_id: TenantId,
+    /// What happened.
+    pub event_type: EventType,
+    /// The JSON payload delivered to subscribers.
+    pub payload: Value,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+}

@@ -1,0 +1,101 @@
+//! The traits through which the core reaches the world.
+//!
+//! * [`Store`] opens a transaction ([`Tx`]) scoped to one tenant (or, for the
+//!   few pre-authentication lookups, to the whole system). A transaction
+//!   implements every repository trait of [`repos`]; dropping it without
+//!   [`Tx::commit`] rolls everything back, so a failed service call never
+//!   leaves half-written state, and events written to the outbox commit or
+//!   vanish together with the change that caused them.
+//! * [`Clock`] and [`IdGenerator`]: rules never read the system clock or
+//!   invent ids themselves, so expiry windows and cooldowns are testable
+//!   without sleeping.
+//!
+//! Guarantees every [`Store`] implementation keeps (checked by the
+//! conformance story in `tests/`):
+//! * every read and write of tenant-owned data is limited to the transaction's
+//!   tenant; a [`Scope::Tenant`] transaction never sees another tenant's rows;
+//! * unique-constraint violations surface as [`StoreError::Conflict`] naming
+//!   the constraint, never as a generic failure;
+//! * a transaction is atomic and isolated at least at READ COMMITTED, and the
+//!   `lock_*` methods serialise concurrent writers of the same row.
+
+pub mod repos;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::ids::TenantId;
+pub use repos::{AuditRepo, CertificateRepo, OutboxRepo, SupplierRepo, TenancyRepo};
+
+/// Which rows a transaction may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Only this tenant's rows (plus global reference data such as users and
+    /// certificate types). The normal case.
+    Tenant(TenantId),
+    /// Cross-tenant access for the handful of lookups that happen before a
+    /// tenant is known: authenticating a token, logging in, registering,
+    /// accepting an invitation. Services name every use.
+    System,
+}
+
+/// A failure of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A unique constraint was violated; `constraint` is its stable name.
+    #[error("unique constraint {constraint} violated")]
+    Conflict {
+        /// Stable name of the violated constraint, e.g. `organizations_external_id`.
+        constraint: String,
+    },
+    /// A row referenced by the write does not exist (foreign key).
+    #[error("referenced row does not exist: {0}")]
+    MissingReference(String),
+    /// The database refused the operation by a rule of its own (an
+    /// append-only trigger, a row-level security check).
+    #[error("refused by the database: {0}")]
+    Refused(String),
+    /// Stored data could not be read back into a domain value.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// Connection, IO or any other database failure.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+/// The persistent store: opens transactions.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Starts a transaction limited to `scope`.
+    async fn begin(&self, scope: Scope) -> Result<Box<dyn Tx>, StoreError>;
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// A short name of the backend ("postgres", "sqlite") for logs and health.
+    fn backend(&self) -> &'static str;
+}
+
+/// One open transaction: every repository, then commit or drop to roll back.
+#[async_trait]
+pub trait Tx: TenancyRepo + SupplierRepo + CertificateRepo + OutboxRepo + AuditRepo + Send {
+    /// Makes every write of this transaction durable and visible.
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// The source of "now". Injected so time-dependent rules are testable.
+pub trait Clock: Send + Sync {
+    /// The current instant, UTC, truncated to microseconds (what both
+    /// databases store).
+    fn now(&self) -> DateTime<Utc>;
+    /// Today's date in UTC: the day expiry windows are measured from.
+    fn today(&self) -> NaiveDate {
+        self.now().date_naive()
+    }
+}
+
+/// The source of new ids.
+pub trait IdGenerator: Send + Sync {
+    /// A fresh, unique id.
+    fn new_id(&self) -> Uuid;
+}

@@ -1,0 +1,186 @@
+//! Repository traits, one per bounded context. A [`super::Tx`] implements
+//! all of them. Every method that touches tenant-owned rows takes the tenant
+//! explicitly and must filter by it; methods documented as *system scope*
+//! are only called from [`super::Scope::System`] transactions.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::StoreError;
+use crate::audit::AuditEntry;
+use crate::certificates::{Certificate, CertificateFilter, CertificateType};
+use crate::events::DomainEvent;
+use crate::ids::{ApiTokenId, CertificateId, EventId, InvitationId, OrganizationId, SiteId, TenantId, UserId};
+use crate::pagination::Page;
+use crate::suppliers::{CertificateCounts, Organization, OrganizationQuery, OrganizationSummary, Site};
+use crate::tenancy::{
+    ApiToken, EmailVerification, Invitation, InvitationStatus, Member, Membership, Role, Tenant, TokenHash, User,
+};
+
+type R<T> = Result<T, StoreError>;
+
+/// Tenants, users, memberships, invitations, tokens, e-mail verifications.
+#[async_trait]
+pub trait TenancyRepo {
+    /// Inserts a tenant. Conflict: `tenants_slug`.
+    async fn insert_tenant(&mut self, t: &Tenant) -> R<()>;
+    /// A tenant by id.
+    async fn get_tenant(&mut self, id: TenantId) -> R<Option<Tenant>>;
+    /// Whether any tenant uses `slug` (system scope).
+    async fn tenant_slug_exists(&mut self, slug: &str) -> R<bool>;
+    /// Locks the tenant row until the transaction ends, serialising
+    /// membership changes (the last-admin rule). Returns false if missing.
+    async fn lock_tenant(&mut self, id: TenantId) -> R<bool>;
+
+    /// Inserts a user. Conflict: `users_email` (case-insensitive).
+    async fn insert_user(&mut self, u: &User) -> R<()>;
+    /// A user by id.
+    async fn get_user(&mut self, id: UserId) -> R<Option<User>>;
+    /// A user by lower-cased e-mail address.
+    async fn find_user_by_email(&mut self, normalized_email: &str) -> R<Option<User>>;
+    /// Saves `is_active`, `email_verified_at`, `full_name`, `password_hash`.
+    async fn update_user(&mut self, u: &User) -> R<()>;
+
+    /// Inserts a membership. Conflict: `memberships_user_tenant`.
+    async fn insert_membership(&mut self, m: &Membership) -> R<()>;
+    /// The membership of `user` in `tenant`.
+    async fn get_membership(&mut self, tenant: TenantId, user: UserId) -> R<Option<Membership>>;
+    /// All members of a tenant with their user data, oldest first.
+    async fn list_members(&mut self, tenant: TenantId) -> R<Vec<Member>>;
+    /// All memberships of a user across tenants, oldest first (system scope).
+    async fn list_memberships_of_user(&mut self, user: UserId) -> R<Vec<Membership>>;
+    /// Changes a member's role.
+    async fn update_membership_role(&mut self, tenant: TenantId, user: UserId, role: Role) -> R<()>;
+    /// Removes a membership; true if one was removed.
+    async fn delete_membership(&mut self, tenant: TenantId, user: UserId) -> R<bool>;
+    /// How many admins the tenant has.
+    async fn count_admins(&mut self, tenant: TenantId) -> R<u64>;
+
+    /// Inserts an invitation.
+    async fn insert_invitation(&mut self, i: &Invitation) -> R<()>;
+    /// An invitation of the tenant.
+    async fn get_invitation(&mut self, tenant: TenantId, id: InvitationId) -> R<Option<Invitation>>;
+    /// An invitation by token hash (system scope).
+    async fn find_invitation_by_token(&mut self, hash: &TokenHash) -> R<Option<Invitation>>;
+    /// The tenant's invitations, newest first.
+    async fn list_invitations(&mut self, tenant: TenantId) -> R<Vec<Invitation>>;
+    /// Sets status (and `accepted_at`).
+    async fn update_invitation_status(
+        &mut self,
+        tenant: TenantId,
+        id: InvitationId,
+        status: InvitationStatus,
+        accepted_at: Option<DateTime<Utc>>,
+    ) -> R<()>;
+
+    /// Inserts an e-mail verification.
+    async fn insert_email_verification(&mut self, v: &EmailVerification) -> R<()>;
+    /// A verification by token hash (system scope).
+    async fn find_email_verification(&mut self, hash: &TokenHash) -> R<Option<EmailVerification>>;
+    /// Marks a verification used.
+    async fn mark_email_verification_used(&mut self, v: &EmailVerification, at: DateTime<Utc>) -> R<()>;
+
+    /// Inserts an API token.
+    async fn insert_api_token(&mut self, t: &ApiToken) -> R<()>;
+    /// A token by secret hash (system scope).
+    async fn find_api_token(&mut self, hash: &TokenHash) -> R<Option<ApiToken>>;
+    /// A token of the tenant.
+    async fn get_api_token(&mut self, tenant: TenantId, id: ApiTokenId) -> R<Option<ApiToken>>;
+    /// The tenant's tokens (of one user when given), newest first.
+    async fn list_api_tokens(&mut self, tenant: TenantId, user: Option<UserId>) -> R<Vec<ApiToken>>;
+    /// Sets `revoked_at`.
+    async fn revoke_api_token(&mut self, tenant: TenantId, id: ApiTokenId, at: DateTime<Utc>) -> R<()>;
+    /// Sets `last_used_at`.
+    async fn touch_api_token(&mut self, tenant: TenantId, id: ApiTokenId, at: DateTime<Utc>) -> R<()>;
+}
+
+/// Organizations and sites, with per-organization certificate counters.
+#[async_trait]
+pub trait SupplierRepo {
+    /// Inserts an organization (counters zero). Conflict: `organizations_external_id`.
+    async fn insert_organization(&mut self, o: &Organization) -> R<()>;
+    /// An organization of the tenant.
+    async fn get_organization(&mut self, tenant: TenantId, id: OrganizationId) -> R<Option<Organization>>;
+    /// Locks the organization row until the transaction ends; every
+    /// certificate write of the organization takes this lock first, so its
+    /// counters are recomputed without lost updates. False if missing.
+    async fn lock_organization(&mut self, tenant: TenantId, id: OrganizationId) -> R<bool>;
+    /// Saves every field but the counters. Conflict: `organizations_external_id`.
+    async fn update_organization(&mut self, o: &Organization) -> R<()>;
+    /// Deletes an organization with its sites and certificates; true if it existed.
+    async fn delete_organization(&mut self, tenant: TenantId, id: OrganizationId) -> R<bool>;
+    /// One page of organizations with counts. `today` is the day "expiring"
+    /// is measured from; counters refreshed on another day are recomputed
+    /// for the page's rows, so the counts are always exact.
+    async fn list_organizations(
+        &mut self,
+        tenant: TenantId,
+        q: &OrganizationQuery,
+        today: NaiveDate,
+    ) -> R<Page<OrganizationSummary>>;
+    /// The counts of one organization, exact for `today`.
+    async fn organization_counts(
+        &mut self,
+        tenant: TenantId,
+        id: OrganizationId,
+        today: NaiveDate,
+    ) -> R<CertificateCounts>;
+    /// Recomputes the stored counters of these organizations from their
+    /// certificates, as of `today`.
+    async fn recount_certificates(&mut self, tenant: TenantId, orgs: &[OrganizationId], today: NaiveDate) -> R<()>;
+    /// Recomputes the expiring counters of every organization of the tenant
+    /// whose counters are not as of `today` (the daily window job); returns
+    /// how many were refreshed.
+    async fn refresh_expiring_counts(&mut self, tenant: TenantId, today: NaiveDate) -> R<u64>;
+
+    /// Inserts a site.
+    async fn insert_site(&mut self, s: &Site) -> R<()>;
+    /// A site of the tenant.
+    async fn get_site(&mut self, tenant: TenantId, id: SiteId) -> R<Option<Site>>;
+    /// Saves name and address.
+    async fn update_site(&mut self, s: &Site) -> R<()>;
+    /// Deletes a site; true if it existed.
+    async fn delete_site(&mut self, tenant: TenantId, id: SiteId) -> R<bool>;
+    /// The sites of an organization, by name.
+    async fn list_sites(&mut self, tenant: TenantId, org: OrganizationId) -> R<Vec<Site>>;
+}
+
+/// Certificate types and certificates.
+#[async_trait]
+pub trait CertificateRepo {
+    /// Every certificate type, by code.
+    async fn list_certificate_types(&mut self) -> R<Vec<CertificateType>>;
+    /// One certificate type.
+    async fn get_certificate_type(&mut self, code: &str) -> R<Option<CertificateType>>;
+
+    /// Inserts certificates with their site links, in batches. Conflict:
+    /// `certificates_external_id`. Does not touch counters.
+    async fn insert_certificates(&mut self, certs: &[Certificate]) -> R<()>;
+    /// A certificate of the tenant, with its sites.
+    async fn get_certificate(&mut self, tenant: TenantId, id: CertificateId) -> R<Option<Certificate>>;
+    /// Saves every field and replaces the site links. Conflict:
+    /// `certificates_external_id`.
+    async fn update_certificate(&mut self, c: &Certificate) -> R<()>;
+    /// Deletes a certificate; true if it existed.
+    async fn delete_certificate(&mut self, tenant: TenantId, id: CertificateId) -> R<bool>;
+    /// One page of certificates, newest first.
+    async fn list_certificates(&mut self, tenant: TenantId, f: &CertificateFilter) -> R<Page<Certificate>>;
+}
+
+/// The transactional outbox.
+#[async_trait]
+pub trait OutboxRepo {
+    /// Appends events.
+    async fn insert_events(&mut self, events: &[DomainEvent]) -> R<()>;
+    /// The tenant's events after `after` (exclusive), oldest first.
+    async fn list_events(&mut self, tenant: TenantId, after: Option<EventId>, limit: u32) -> R<Vec<DomainEvent>>;
+}
+
+/// The append-only audit ledger.
+#[async_trait]
+pub trait AuditRepo {
+    /// Appends entries.
+    async fn insert_audit(&mut self, entries: &[AuditEntry]) -> R<()>;
+    /// The tenant's newest entries first.
+    async fn list_audit(&mut self, tenant: TenantId, limit: u32) -> R<Vec<AuditEntry>>;
+}

@@ -1,0 +1,14 @@
+//! Suppliers: organizations (external id unique per tenant, validated
+//! website, LEI, VAT and country) and their sites, with per-organization
+//! certificate counts. The service is [`SupplierService`].
+
+pub mod identifiers;
+pub mod model;
+mod service;
+
+pub use identifiers::{CountryCode, Lei, VatNumber, WebsiteUrl};
+pub use model::{
+    CertificateCounts, Organization, OrganizationDetail, OrganizationInput, OrganizationOrder, OrganizationPatch,
+    OrganizationQuery, OrganizationSummary, Site, SiteInput, EXPIRING_WINDOW_DAYS,
+};
+pub use service::SupplierService;

@@ -1,0 +1,245 @@
+//! The supplier service: the only write path for organizations and sites.
+
+use serde_json::json;
+
+use super::identifiers::{CountryCode, Lei, VatNumber, WebsiteUrl};
+use super::model::{
+    Organization, OrganizationDetail, OrganizationInput, OrganizationPatch, OrganizationQuery, OrganizationSummary, Site,
+    SiteInput,
+};
+use crate::authz::{authorize, Action, Principal};
+use crate::ids::{OrganizationId, SiteId};
+use crate::pagination::Page;
+use crate::ports::{Scope, Tx};
+use crate::validation::{optional_long_text, optional_text, required_text, ValidationErrors, Violation};
+use crate::{CertWatch, Error, Result};
+
+/// Organization and site operations.
+#[derive(Debug, Clone, Copy)]
+pub struct SupplierService<'a> {
+    app: &'a CertWatch,
+}
+
+fn opt<T>(field: &str, v: Option<&str>, parse: impl Fn(&str) -> Result<T, Violation>) -> Result<Option<T>, Violation> {
+    match v.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => parse(s).map(Some).map_err(|mut e| {
+            e.field = field.to_owned();
+            e
+        }),
+    }
+}
+
+impl<'a> SupplierService<'a> {
+    pub(crate) fn new(app: &'a CertWatch) -> Self {
+        Self { app }
+    }
+
+    async fn tx(&self, p: &Principal, action: Action) -> Result<Box<dyn Tx>> {
+        authorize(p, action)?;
+        Ok(self.app.inner.store.begin(Scope::Tenant(p.tenant_id)).await?)
+    }
+
+    /// Creates an organization after validating every field.
+    pub async fn create_organization(&self, p: &Principal, input: OrganizationInput) -> Result<Organization> {
+        let mut errs = ValidationErrors::default();
+        let external_id = errs.check(optional_text("external_id", input.external_id.as_deref(), 100));
+        let name = errs.check(required_text("name", &input.name, 255));
+        let website = errs.check(opt("website", input.website.as_deref(), WebsiteUrl::parse));
+        let lei = errs.check(opt("lei", input.lei.as_deref(), Lei::parse));
+        let vat = errs.check(opt("vat", input.vat.as_deref(), VatNumber::parse));
+        let country = errs.check(opt("country", input.country.as_deref(), CountryCode::parse));
+        let (Some(external_id), Some(name), Some(website), Some(lei), Some(vat), Some(country)) =
+            (external_id, name, website, lei, vat, country)
+        else {
+            return Err(errs.into());
+        };
+        let now = self.app.inner.clock.now();
+        let org = Organization {
+            id: self.app.new_id(),
+            tenant_id: p.tenant_id,
+            external_id,
+            name,
+            website,
+            lei,
+            vat,
+            country,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.tx(p, Action::WriteTenantData).await?;
+        tx.insert_organization(&org).await?;
+        tx.insert_audit(&[self.app.audit_by(
+            p,
+            "organization.create",
+            "organization",
+            org.id.to_string(),
+            json!({"name": org.name, "external_id": org.external_id}),
+        )])
+        .await?;
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    /// Applies a partial update.
+    pub async fn update_organization(&self, p: &Principal, id: OrganizationId, patch: OrganizationPatch) -> Result<Organization> {
+        let mut tx = self.tx(p, Action::WriteTenantData).await?;
+        let mut org = tx.get_organization(p.tenant_id, id).await?.ok_or_else(|| Error::not_found("organization"))?;
+        let mut errs = ValidationErrors::default();
+        if let Some(v) = &patch.external_id {
+            if let Some(v) = errs.check(optional_text("external_id", v.as_deref(), 100)) {
+                org.external_id = v;
+            }
+        }
+        if let Some(v) = &patch.name {
+            if let Some(v) = errs.check(required_text("name", v, 255)) {
+                org.name = v;
+            }
+        }
+        if let Some(v) = &patch.website {
+            if let Some(v) = errs.check(opt("website", v.as_deref(), WebsiteUrl::parse)) {
+                org.website = v;
+            }
+        }
+        if let Some(v) = &patch.lei {
+            if let Some(v) = errs.check(opt("lei", v.as_deref(), Lei::parse)) {
+                org.lei = v;
+            }
+        }
+        if let Some(v) = &patch.vat {
+            if let Some(v) = errs.check(opt("vat", v.as_deref(), VatNumber::parse)) {
+                org.vat = v;
+            }
+        }
+        if let Some(v) = &patch.country {
+            if let Some(v) = errs.check(opt("country", v.as_deref(), CountryCode::parse)) {
+                org.country = v;
+            }
+        }
+        let mut org = errs.into_result(org)?;
+        org.updated_at = self.app.inner.clock.now();
+        tx.update_organization(&org).await?;
+        tx.insert_audit(&[self.app.audit_by(p, "organization.update", "organization", id.to_string(), json!({"name": org.name}))])
+            .await?;
+        tx.commit().await?;
+        Ok(org)
+    }
+
+    /// Deletes an organization with its sites and certificates.
+    pub async fn delete_organization(&self, p: &Principal, id: OrganizationId) -> Result<()> {
+        let mut tx = self.tx(p, Action::WriteTenantData).await?;
+        if !tx.delete_organization(p.tenant_id, id).await? {
+            return Err(Error::not_found("organization"));
+        }
+        tx.insert_audit(&[self.app.audit_by(p, "organization.delete", "organization", id.to_string(), json!({}))]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The organization with its counts and its sites.
+    pub async fn get_organization(&self, p: &Principal, id: OrganizationId) -> Result<OrganizationDetail> {
+        let mut tx = self.tx(p, Action::ReadTenantData).await?;
+        let organization = tx.get_organization(p.tenant_id, id).await?.ok_or_else(|| Error::not_found("organization"))?;
+        let counts = tx.organization_counts(p.tenant_id, id, self.app.inner.clock.today()).await?;
+        let sites = tx.list_sites(p.tenant_id, id).await?;
+        Ok(OrganizationDetail { organization, counts, sites })
+    }
+
+    /// One page of organizations with their active, expiring and expired
+    /// certificate counts.
+    pub async fn list_organizations(&self, p: &Principal, q: &OrganizationQuery) -> Result<Page<OrganizationSummary>> {
+        let mut tx = self.tx(p, Action::ReadTenantData).await?;
+        Ok(tx.list_organizations(p.tenant_id, q, self.app.inner.clock.today()).await?)
+    }
+
+    /// Re-derives every stale expiring counter of the tenant for today (the
+    /// daily window job); returns how many organizations were refreshed.
+    pub async fn refresh_expiring_counts(&self, p: &Principal) -> Result<u64> {
+        let mut tx = self.tx(p, Action::WriteTenantData).await?;
+        let n = tx.refresh_expiring_counts(p.tenant_id, self.app.inner.clock.today()).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Adds a site to an organization.
+    pub async fn create_site(&self, p: &Principal, org: OrganizationId, input: SiteInput) -> Result<Site> {
+        let (name, address) = validate_site(&input)?;
+        let mut tx = self.tx(p, Action::WriteTenantData).await?;
+        if tx.get_organization(p.tenant_id, org).await?.is_none() {
+            return Err(Error::not_found("organization"));
+        }
+        let now = self.app.inner.clock.now();
+        let site = Site {
+            id: self.app.new_id(),
+            tenant_id: p.tenant_id,
+            organization_id: org,
+            name,
+            address,
+            created_at: now,
+            updated_at: now,
+        };
+        tx.insert_site(&site).await?;
+        tx.insert_audit(&[self.app.audit_by(p, "site.create", "site", site.id.to_string(), json!({"organization_id": org}))])
+            .await?;
+        tx.commit().await?;
+        Ok(site)
+    }
+
+    /// A site of an organization.
+    pub async fn get_site(&self, p: &Principal, org: OrganizationId, id: SiteId) -> Result<Site> {
+        let mut tx = self.tx(p, Action::ReadTenantData).await?;
+        tx.get_site(p.tenant_id, id)
+            .await?
+            .filter(|s| s.organization_id == org)
+            .ok_or_else(|| Error::not_found("site"))
+    }
+
+    /// The sites of an organization.
+    pub async fn list_sites(&self, p: &Principal, org: OrganizationId) -> Result<Vec<Site>> {
+        let mut tx = self.tx(p, Action::ReadTenantData).await?;
+        if tx.get_organization(p.tenant_id, org).await?.is_none() {
+            return Err(Error::not_found("organization"));
+        }
+        Ok(tx.list_sites(p.tenant_id, org).await?)
+    }
+
+    /// Replaces a site's name and address.
+    pub async fn update_site(&self, p: &Principal, org: OrganizationId, id: SiteId, input: SiteInput) -> Result<Site> {
+        let (name, address) = validate_site(&input)?;
+        let mut tx = self.tx(p, Action::WriteTenantData).await?;
+        let mut site = tx
+            .get_site(p.tenant_id, id)
+            .await?
+            .filter(|s| s.organization_id == org)
+            .ok_or_else(|| Error::not_found("site"))?;
+        site.name = name;
+        site.address = address;
+        site.updated_at = self.app.inner.clock.now();
+        tx.update_site(&site).await?;
+        tx.insert_audit(&[self.app.audit_by(p, "site.update", "site", id.to_string(), json!({}))]).await?;
+        tx.commit().await?;
+        Ok(site)
+    }
+
+    /// Deletes a site (certificates stop listing it).
+    pub async fn delete_site(&self, p: &Principal, org: OrganizationId, id: SiteId) -> Result<()> {
+        let mut tx = self.tx(p, Action::WriteTenantData).await?;
+        if tx.get_site(p.tenant_id, id).await?.filter(|s| s.organization_id == org).is_none() {
+            return Err(Error::not_found("site"));
+        }
+        tx.delete_site(p.tenant_id, id).await?;
+        tx.insert_audit(&[self.app.audit_by(p, "site.delete", "site", id.to_string(), json!({}))]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn validate_site(input: &SiteInput) -> Result<(String, Option<String>), ValidationErrors> {
+    let mut errs = ValidationErrors::default();
+    let name = errs.check(required_text("name", &input.name, 255));
+    let address = errs.check(optional_long_text("address", input.address.as_deref(), 1000));
+    match (name, address) {
+        (Some(n), Some(a)) => errs.into_result((n, a)),
+        _ => Err(errs),
+    }
+}
