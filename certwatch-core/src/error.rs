@@ -56,9 +56,7 @@ pub enum Error {
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict { constraint } => Error::Conflict {
-                what: conflict_message(&constraint),
-            },
+            StoreError::Conflict { constraint } => Error::Conflict { what: conflict_message(&constraint) },
             other => Error::Store(other),
         }
     }

@@ -24,10 +24,7 @@ impl PageRequest {
             errs.push(Violation::new("page", "must be 1 or more"));
         }
         if page_size == 0 || page_size > MAX_PAGE_SIZE {
-            errs.push(Violation::new(
-                "page_size",
-                format!("must be between 1 and {MAX_PAGE_SIZE}"),
-            ));
+            errs.push(Violation::new("page_size", format!("must be between 1 and {MAX_PAGE_SIZE}")));
         }
         errs.into_result(Self { page, page_size })
     }

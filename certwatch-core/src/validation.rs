@@ -59,7 +59,11 @@ impl ValidationErrors {
     }
     /// `Ok(value)` when nothing was recorded, else these errors.
     pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }
 

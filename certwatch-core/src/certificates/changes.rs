@@ -31,11 +31,7 @@ pub fn detect_changes(old: &Certificate, new: &Certificate) -> Vec<FieldChange> 
         ("scope", json(&old.scope), json(&new.scope)),
         ("document_url", json(&old.document_url), json(&new.document_url)),
     ];
-    pairs
-        .into_iter()
-        .filter(|(_, a, b)| a != b)
-        .map(|(field, old, new)| FieldChange { field, old, new })
-        .collect()
+    pairs.into_iter().filter(|(_, a, b)| a != b).map(|(field, old, new)| FieldChange { field, old, new }).collect()
 }
 
 /// Applies the rules that follow a change to `new`: a changed expiry date

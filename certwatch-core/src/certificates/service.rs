@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use super::changes::{apply_change_rules, detect_changes, FieldChange};
 use super::model::{
-    Certificate, CertificateFilter, CertificateInput, CertificatePatch, CertificateQuery, CertificateType, DocumentHash,
-    TransitionRequest,
+    Certificate, CertificateFilter, CertificateInput, CertificatePatch, CertificateQuery, CertificateType,
+    DocumentHash, TransitionRequest,
 };
 use super::status::{check_transition, CertificateStatus};
 use crate::audit::AuditEntry;
@@ -130,7 +130,10 @@ impl<'a> CertificateService<'a> {
                     }
                 };
                 if owner != Some(c.organization_id) {
-                    errs.push(Violation::new(format!("{prefix}site_ids"), format!("site {s} does not belong to the organization")));
+                    errs.push(Violation::new(
+                        format!("{prefix}site_ids"),
+                        format!("site {s} does not belong to the organization"),
+                    ));
                 }
             }
         }
@@ -158,10 +161,16 @@ impl<'a> CertificateService<'a> {
         Ok(certs)
     }
 
-    fn validate_input(&self, input: CertificateInput, p: &Principal, now: chrono::DateTime<chrono::Utc>) -> Result<Certificate, ValidationErrors> {
+    fn validate_input(
+        &self,
+        input: CertificateInput,
+        p: &Principal,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Certificate, ValidationErrors> {
         let mut errs = ValidationErrors::default();
         let certificate_type = errs.check(required_text("certificate_type", &input.certificate_type, 50));
-        let certificate_number = errs.check(optional_text("certificate_number", input.certificate_number.as_deref(), 100));
+        let certificate_number =
+            errs.check(optional_text("certificate_number", input.certificate_number.as_deref(), 100));
         let issuing_body = errs.check(optional_text("issuing_body", input.issuing_body.as_deref(), 255));
         let scope = errs.check(optional_long_text("scope", input.scope.as_deref(), 5000));
         let document_url = errs.check(url("document_url", input.document_url.as_deref()));
@@ -181,7 +190,16 @@ impl<'a> CertificateService<'a> {
             Some(source_url),
             Some(document_hash),
             Some(external_id),
-        ) = (certificate_type, certificate_number, issuing_body, scope, document_url, source_url, document_hash, external_id)
+        ) = (
+            certificate_type,
+            certificate_number,
+            issuing_body,
+            scope,
+            document_url,
+            source_url,
+            document_hash,
+            external_id,
+        )
         else {
             return Err(errs);
         };
@@ -244,7 +262,12 @@ impl<'a> CertificateService<'a> {
     }
 
     /// Applies a partial update of the certificate's data.
-    pub async fn update_certificate(&self, p: &Principal, id: CertificateId, patch: CertificatePatch) -> Result<Certificate> {
+    pub async fn update_certificate(
+        &self,
+        p: &Principal,
+        id: CertificateId,
+        patch: CertificatePatch,
+    ) -> Result<Certificate> {
         let mut tx = self.tx(p, Action::WriteTenantData).await?;
         let old = self.load_locked(tx.as_mut(), p, id).await?;
         let mut new = old.clone();
@@ -347,7 +370,8 @@ impl<'a> CertificateService<'a> {
         let mut tx = self.tx(p, Action::WriteTenantData).await?;
         let cert = self.load_locked(tx.as_mut(), p, id).await?;
         tx.delete_certificate(p.tenant_id, id).await?;
-        tx.insert_audit(&[self.app.audit_by(p, "certificate.delete", "certificate", id.to_string(), json!({}))]).await?;
+        tx.insert_audit(&[self.app.audit_by(p, "certificate.delete", "certificate", id.to_string(), json!({}))])
+            .await?;
         tx.recount_certificates(p.tenant_id, &[cert.organization_id], self.app.inner.clock.today()).await?;
         tx.commit().await?;
         Ok(())
@@ -360,8 +384,9 @@ impl<'a> CertificateService<'a> {
         });
         if !changes.is_empty() {
             payload["changed_fields"] = json!(changes.iter().map(|ch| ch.field).collect::<Vec<_>>());
-            payload["changes"] =
-                Value::Object(changes.iter().map(|ch| (ch.field.to_owned(), json!({"old": ch.old, "new": ch.new}))).collect());
+            payload["changes"] = Value::Object(
+                changes.iter().map(|ch| (ch.field.to_owned(), json!({"old": ch.old, "new": ch.new}))).collect(),
+            );
         }
         DomainEvent {
             id: self.app.new_id(),

@@ -109,9 +109,7 @@ impl FromStr for CertificateStatus {
         Self::ALL
             .into_iter()
             .find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                Violation::new("status", "must be one of PENDING, ACTIVE, SUSPENDED, EXPIRED, REVOKED")
-            })
+            .ok_or_else(|| Violation::new("status", "must be one of PENDING, ACTIVE, SUSPENDED, EXPIRED, REVOKED"))
     }
 }
 
@@ -176,7 +174,7 @@ pub fn check_transition(
         return Err(TransitionError::NotAllowed { from, to, allowed: allowed() });
     }
     match (from, to) {
-        (Expired, Active) if !expiry_date.is_some_and(|d| d > today) => {
+        (Expired, Active) if expiry_date.is_none_or(|d| d <= today) => {
             Err(TransitionError::NeedsFutureExpiry { from, to, allowed: allowed() })
         }
         (Suspended, Active) if expiry_date.is_some_and(|d| d < today) => {
@@ -198,10 +196,8 @@ mod tests {
 
     #[test]
     fn spec_table_exactly() {
-        let edges: Vec<(CertificateStatus, CertificateStatus)> = CertificateStatus::ALL
-            .iter()
-            .flat_map(|f| f.allowed_targets().iter().map(move |t| (*f, *t)))
-            .collect();
+        let edges: Vec<(CertificateStatus, CertificateStatus)> =
+            CertificateStatus::ALL.iter().flat_map(|f| f.allowed_targets().iter().map(move |t| (*f, *t))).collect();
         for e in [
             (Pending, Active),
             (Pending, Revoked),

@@ -93,11 +93,8 @@ string_newtype!(VatNumber);
 impl VatNumber {
     /// Parses and canonicalises a VAT number.
     pub fn parse(raw: &str) -> Result<Self, Violation> {
-        let s: String = raw
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '.' | '-' | '\t'))
-            .collect::<String>()
-            .to_ascii_uppercase();
+        let s: String =
+            raw.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '\t')).collect::<String>().to_ascii_uppercase();
         let bad = || Violation::new("vat", "must be a country prefix and 2 to 13 letters or digits");
         if !(4..=15).contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(bad());

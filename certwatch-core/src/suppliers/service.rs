@@ -4,8 +4,8 @@ use serde_json::json;
 
 use super::identifiers::{CountryCode, Lei, VatNumber, WebsiteUrl};
 use super::model::{
-    Organization, OrganizationDetail, OrganizationInput, OrganizationPatch, OrganizationQuery, OrganizationSummary, Site,
-    SiteInput,
+    Organization, OrganizationDetail, OrganizationInput, OrganizationPatch, OrganizationQuery, OrganizationSummary,
+    Site, SiteInput,
 };
 use crate::authz::{authorize, Action, Principal};
 use crate::ids::{OrganizationId, SiteId};
@@ -82,7 +82,12 @@ impl<'a> SupplierService<'a> {
     }
 
     /// Applies a partial update.
-    pub async fn update_organization(&self, p: &Principal, id: OrganizationId, patch: OrganizationPatch) -> Result<Organization> {
+    pub async fn update_organization(
+        &self,
+        p: &Principal,
+        id: OrganizationId,
+        patch: OrganizationPatch,
+    ) -> Result<Organization> {
         let mut tx = self.tx(p, Action::WriteTenantData).await?;
         let mut org = tx.get_organization(p.tenant_id, id).await?.ok_or_else(|| Error::not_found("organization"))?;
         let mut errs = ValidationErrors::default();
@@ -119,8 +124,14 @@ impl<'a> SupplierService<'a> {
         let mut org = errs.into_result(org)?;
         org.updated_at = self.app.inner.clock.now();
         tx.update_organization(&org).await?;
-        tx.insert_audit(&[self.app.audit_by(p, "organization.update", "organization", id.to_string(), json!({"name": org.name}))])
-            .await?;
+        tx.insert_audit(&[self.app.audit_by(
+            p,
+            "organization.update",
+            "organization",
+            id.to_string(),
+            json!({"name": org.name}),
+        )])
+        .await?;
         tx.commit().await?;
         Ok(org)
     }
@@ -131,7 +142,8 @@ impl<'a> SupplierService<'a> {
         if !tx.delete_organization(p.tenant_id, id).await? {
             return Err(Error::not_found("organization"));
         }
-        tx.insert_audit(&[self.app.audit_by(p, "organization.delete", "organization", id.to_string(), json!({}))]).await?;
+        tx.insert_audit(&[self.app.audit_by(p, "organization.delete", "organization", id.to_string(), json!({}))])
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -139,7 +151,8 @@ impl<'a> SupplierService<'a> {
     /// The organization with its counts and its sites.
     pub async fn get_organization(&self, p: &Principal, id: OrganizationId) -> Result<OrganizationDetail> {
         let mut tx = self.tx(p, Action::ReadTenantData).await?;
-        let organization = tx.get_organization(p.tenant_id, id).await?.ok_or_else(|| Error::not_found("organization"))?;
+        let organization =
+            tx.get_organization(p.tenant_id, id).await?.ok_or_else(|| Error::not_found("organization"))?;
         let counts = tx.organization_counts(p.tenant_id, id, self.app.inner.clock.today()).await?;
         let sites = tx.list_sites(p.tenant_id, id).await?;
         Ok(OrganizationDetail { organization, counts, sites })
@@ -179,8 +192,14 @@ impl<'a> SupplierService<'a> {
             updated_at: now,
         };
         tx.insert_site(&site).await?;
-        tx.insert_audit(&[self.app.audit_by(p, "site.create", "site", site.id.to_string(), json!({"organization_id": org}))])
-            .await?;
+        tx.insert_audit(&[self.app.audit_by(
+            p,
+            "site.create",
+            "site",
+            site.id.to_string(),
+            json!({"organization_id": org}),
+        )])
+        .await?;
         tx.commit().await?;
         Ok(site)
     }
@@ -188,10 +207,7 @@ impl<'a> SupplierService<'a> {
     /// A site of an organization.
     pub async fn get_site(&self, p: &Principal, org: OrganizationId, id: SiteId) -> Result<Site> {
         let mut tx = self.tx(p, Action::ReadTenantData).await?;
-        tx.get_site(p.tenant_id, id)
-            .await?
-            .filter(|s| s.organization_id == org)
-            .ok_or_else(|| Error::not_found("site"))
+        tx.get_site(p.tenant_id, id).await?.filter(|s| s.organization_id == org).ok_or_else(|| Error::not_found("site"))
     }
 
     /// The sites of an organization.

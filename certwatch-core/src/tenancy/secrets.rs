@@ -168,16 +168,10 @@ impl PasswordHasher {
 pub fn check_password_policy(password: &str) -> Result<(), Violation> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_LEN {
-        return Err(Violation::new(
-            "password",
-            format!("must be at least {MIN_PASSWORD_LEN} characters"),
-        ));
+        return Err(Violation::new("password", format!("must be at least {MIN_PASSWORD_LEN} characters")));
     }
     if password.len() > MAX_PASSWORD_LEN {
-        return Err(Violation::new(
-            "password",
-            format!("must be at most {MAX_PASSWORD_LEN} bytes"),
-        ));
+        return Err(Violation::new("password", format!("must be at most {MAX_PASSWORD_LEN} bytes")));
     }
     Ok(())
 }
@@ -198,10 +192,7 @@ mod tests {
 
     #[test]
     fn token_hash_is_sha256_hex() {
-        assert_eq!(
-            TokenHash::of("abc").as_str(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(TokenHash::of("abc").as_str(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::errors::AuthError;
-use super::model::{ApiToken, EmailAddress, EmailVerification, Invitation, InvitationStatus, Member, Membership, Role, Tenant, User};
+use super::model::{
+    ApiToken, EmailAddress, EmailVerification, Invitation, InvitationStatus, Member, Membership, Role, Tenant, User,
+};
 use super::secrets::{generate_secret, Secret, TokenHash, API_TOKEN_PREFIX};
 use super::slug::{candidate, slugify};
 use crate::authz::{authorize, check_admin_retained, Action, Principal};
@@ -135,7 +137,8 @@ impl<'a> TenancyService<'a> {
         let tenant_name = errs.check(required_text("tenant_name", &req.tenant_name, 200));
         let full_name = errs.check(optional_text("full_name", req.full_name.as_deref(), 200));
         let hash = errs.check(self.app.inner.config.password_hasher.hash(&req.password));
-        let (Some(email), Some(tenant_name), Some(full_name), Some(password_hash)) = (email, tenant_name, full_name, hash)
+        let (Some(email), Some(tenant_name), Some(full_name), Some(password_hash)) =
+            (email, tenant_name, full_name, hash)
         else {
             return Err(errs.into());
         };
@@ -157,8 +160,13 @@ impl<'a> TenancyService<'a> {
             email_verified_at: None,
             created_at: now,
         };
-        let membership =
-            Membership { id: self.app.new_id(), tenant_id: tenant.id, user_id: user.id, role: Role::Admin, created_at: now };
+        let membership = Membership {
+            id: self.app.new_id(),
+            tenant_id: tenant.id,
+            user_id: user.id,
+            role: Role::Admin,
+            created_at: now,
+        };
         let token = generate_secret("");
         let verification = EmailVerification {
             id: self.app.new_id(),
@@ -235,7 +243,8 @@ impl<'a> TenancyService<'a> {
     pub async fn verify_email(&self, token: &str, request_id: Option<&str>) -> Result<User> {
         let now = self.now();
         let mut tx = self.app.inner.store.begin(Scope::System).await?;
-        let v = tx.find_email_verification(&TokenHash::of(token.trim())).await?.ok_or(AuthError::UnknownVerification)?;
+        let v =
+            tx.find_email_verification(&TokenHash::of(token.trim())).await?.ok_or(AuthError::UnknownVerification)?;
         if v.used_at.is_some() {
             return Err(AuthError::VerificationUsed.into());
         }
@@ -309,7 +318,13 @@ impl<'a> TenancyService<'a> {
         Ok(LoginResult { issued, tenant, user, role: membership.role })
     }
 
-    fn new_token(&self, tenant: TenantId, user: UserId, name: Option<String>, expires_at: Option<DateTime<Utc>>) -> IssuedToken {
+    fn new_token(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        name: Option<String>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> IssuedToken {
         let secret = generate_secret(API_TOKEN_PREFIX);
         let prefix: String = secret.expose().chars().take(API_TOKEN_PREFIX.len() + 6).collect();
         let token = ApiToken {
@@ -390,8 +405,14 @@ impl<'a> TenancyService<'a> {
         let issued = self.new_token(p.tenant_id, p.user_id, name, req.expires_at.map(crate::adapters::to_micros));
         let mut tx = self.tenant_tx(p).await?;
         tx.insert_api_token(&issued.token).await?;
-        tx.insert_audit(&[self.app.audit_by(p, "api_token.create", "api_token", issued.token.id.to_string(), json!({"name": issued.token.name}))])
-            .await?;
+        tx.insert_audit(&[self.app.audit_by(
+            p,
+            "api_token.create",
+            "api_token",
+            issued.token.id.to_string(),
+            json!({"name": issued.token.name}),
+        )])
+        .await?;
         tx.commit().await?;
         Ok(issued)
     }
@@ -423,7 +444,8 @@ impl<'a> TenancyService<'a> {
             let now = self.now();
             tx.revoke_api_token(p.tenant_id, id, now).await?;
             token.revoked_at = Some(now);
-            tx.insert_audit(&[self.app.audit_by(p, "api_token.revoke", "api_token", id.to_string(), json!({}))]).await?;
+            tx.insert_audit(&[self.app.audit_by(p, "api_token.revoke", "api_token", id.to_string(), json!({}))])
+                .await?;
             tx.commit().await?;
         }
         Ok(token)
@@ -508,10 +530,15 @@ impl<'a> TenancyService<'a> {
     /// Accepts an invitation by its token. A new address gets a new,
     /// already verified account (the token proves the mailbox); an existing,
     /// verified account is linked. Returns the user and the new membership.
-    pub async fn accept_invitation(&self, req: AcceptInvitation, request_id: Option<&str>) -> Result<(User, Membership)> {
+    pub async fn accept_invitation(
+        &self,
+        req: AcceptInvitation,
+        request_id: Option<&str>,
+    ) -> Result<(User, Membership)> {
         let now = self.now();
         let mut tx = self.app.inner.store.begin(Scope::System).await?;
-        let inv = tx.find_invitation_by_token(&TokenHash::of(req.token.trim())).await?.ok_or(AuthError::UnknownInvitation)?;
+        let inv =
+            tx.find_invitation_by_token(&TokenHash::of(req.token.trim())).await?.ok_or(AuthError::UnknownInvitation)?;
         match inv.status {
             InvitationStatus::Pending if inv.expires_at <= now => {
                 tx.update_invitation_status(inv.tenant_id, inv.id, InvitationStatus::Expired, None).await?;
@@ -520,7 +547,9 @@ impl<'a> TenancyService<'a> {
             }
             InvitationStatus::Pending => {}
             InvitationStatus::Expired => return Err(AuthError::InvitationExpired.into()),
-            InvitationStatus::Accepted | InvitationStatus::Revoked => return Err(AuthError::InvitationNotPending.into()),
+            InvitationStatus::Accepted | InvitationStatus::Revoked => {
+                return Err(AuthError::InvitationNotPending.into())
+            }
         }
         let user = match tx.find_user_by_email(&inv.email.normalized()).await? {
             Some(u) if !u.is_active => return Err(AuthError::InviteeNotVerified.into()),
@@ -552,8 +581,13 @@ impl<'a> TenancyService<'a> {
         if tx.get_membership(inv.tenant_id, user.id).await?.is_some() {
             return Err(Error::conflict("the user is already a member of this tenant"));
         }
-        let membership =
-            Membership { id: self.app.new_id(), tenant_id: inv.tenant_id, user_id: user.id, role: inv.role, created_at: now };
+        let membership = Membership {
+            id: self.app.new_id(),
+            tenant_id: inv.tenant_id,
+            user_id: user.id,
+            role: inv.role,
+            created_at: now,
+        };
         tx.insert_membership(&membership).await?;
         tx.update_invitation_status(inv.tenant_id, inv.id, InvitationStatus::Accepted, Some(now)).await?;
         tx.insert_audit(&[self.app.audit_entry(
@@ -610,7 +644,8 @@ impl<'a> TenancyService<'a> {
         let m = tx.get_membership(p.tenant_id, user).await?.ok_or_else(|| Error::not_found("member"))?;
         check_admin_retained(tx.count_admins(p.tenant_id).await?, m.role, None)?;
         tx.delete_membership(p.tenant_id, user).await?;
-        tx.insert_audit(&[self.app.audit_by(p, "member.remove", "user", user.to_string(), json!({"role": m.role}))]).await?;
+        tx.insert_audit(&[self.app.audit_by(p, "member.remove", "user", user.to_string(), json!({"role": m.role}))])
+            .await?;
         tx.commit().await?;
         Ok(())
     }

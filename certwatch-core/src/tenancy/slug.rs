@@ -37,12 +37,20 @@ pub fn slugify(name: &str) -> String {
     }
     out.truncate(MAX_SLUG_LEN);
     let trimmed = out.trim_matches('-');
-    if trimmed.is_empty() { "tenant".to_owned() } else { trimmed.to_owned() }
+    if trimmed.is_empty() {
+        "tenant".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
 }
 
 /// The `n`-th candidate for `base`: `base`, then `base-2`, `base-3`, ...
 pub fn candidate(base: &str, n: u32) -> String {
-    if n <= 1 { base.to_owned() } else { format!("{base}-{n}") }
+    if n <= 1 {
+        base.to_owned()
+    } else {
+        format!("{base}-{n}")
+    }
 }
 
 #[cfg(test)]
