@@ -1,0 +1,122 @@
+//! The Postgres backend: [`PgStore`] and its transactions.
+//!
+//! Every transaction starts with one round trip that sets the row-level
+//! security context transaction-locally: `app.tenant_id` (the tenant's id,
+//! or `''` in system scope) and `app.system` (`'on'` in system scope, else
+//! `'off'`). The policies of the schema then limit every tenant-owned table
+//! to that tenant, as a backstop behind the explicit tenant filter of every
+//! query. `lock_*` use `SELECT … FOR UPDATE`.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use certwatch_core::ports::{Scope, Store, StoreError, Tx};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+
+use crate::repos::prelude::*;
+use crate::Error;
+
+/// The backend's database type, for the repository macros.
+type Db = Postgres;
+
+/// The embedded Postgres migrations (`migrations/postgres`).
+static MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Connections a pool opened by [`PgStore::connect`] keeps at most.
+const MAX_CONNECTIONS: u32 = 10;
+
+/// A [`Store`] on Postgres.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Opens a pool to `url` (`postgres://` or `postgresql://`).
+    ///
+    /// # Errors
+    /// [`Error::Connect`] when the URL is malformed or the server can't be
+    /// reached.
+    pub async fn connect(url: &str) -> Result<Self, Error> {
+        let options = PgConnectOptions::from_str(url).map_err(Error::Connect)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(Error::Connect)?;
+        Ok(Self { pool })
+    }
+
+    /// A store over an existing pool (for custom pool settings).
+    #[must_use]
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    ///
+    /// # Errors
+    /// [`Error::Migrate`] when a migration fails or an applied one was
+    /// changed.
+    pub async fn migrate(&self) -> Result<(), Error> {
+        MIGRATOR.run(&self.pool).await.map_err(Error::Migrate)?;
+        tracing::debug!("postgres migrations applied");
+        Ok(())
+    }
+
+    /// The underlying pool.
+    #[must_use]
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn begin(&self, scope: Scope) -> Result<Box<dyn Tx>, StoreError> {
+        let mut tx = self.pool.begin().await.db()?;
+        let (tenant, system) = match scope {
+            Scope::Tenant(t) => (t.to_string(), "off"),
+            Scope::System => (String::new(), "on"),
+        };
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true), set_config('app.system', $2, true)")
+            .bind(tenant)
+            .bind(system)
+            .execute(&mut *tx)
+            .await
+            .db()?;
+        Ok(Box::new(PgTx { scope, tx }))
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.db()?;
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}
+
+/// An open Postgres transaction; dropping it rolls back.
+pub(crate) struct PgTx {
+    scope: Scope,
+    tx: Transaction<'static, Postgres>,
+}
+
+#[async_trait]
+impl Tx for PgTx {
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.commit().await.db()
+    }
+}
+
+impl_scope_guard!(PgTx);
+impl_tenancy_repo!(PgTx, for_update = " FOR UPDATE");
+impl_supplier_repo!(PgTx, for_update = " FOR UPDATE");
+impl_certificate_repo!(PgTx);
+impl_outbox_and_audit_repos!(PgTx);
