@@ -90,6 +90,10 @@ impl CertWatch {
     pub fn certificates(&self) -> CertificateService<'_> {
         CertificateService::new(self)
     }
+    /// Installation-wide status for operators.
+    pub fn operations(&self) -> crate::operations::OperationsService<'_> {
+        crate::operations::OperationsService::new(self)
+    }
     /// The store the services use.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store

@@ -14,6 +14,7 @@
 //! | remove a member | only themself | yes |
 //! | revoke a token | only their own | yes |
 //! | list every token of the tenant | no | yes |
+//! | read system-wide status (`/api/admin/`) | operators only, whatever their role | |
 //!
 //! Plus the invariant [`check_admin_retained`]: no change may leave a tenant
 //! without an admin.
@@ -33,6 +34,8 @@ pub struct Principal {
     pub role: Role,
     /// The token that authenticated the call, if one did.
     pub token_id: Option<ApiTokenId>,
+    /// Whether the user operates the installation (system-wide status).
+    pub is_operator: bool,
     /// The request being served, for the audit ledger and logs.
     pub request_id: Option<String>,
 }
@@ -70,6 +73,8 @@ pub enum Action {
     ListAllTokens,
     /// Read the audit ledger.
     ReadAudit,
+    /// Read system-wide operational status (operators only, any tenant role).
+    OperateSystem,
 }
 
 /// Whether `p` may perform `a`.
@@ -80,6 +85,7 @@ pub fn is_allowed(p: &Principal, a: Action) -> bool {
         Action::ManageInvitations | Action::ChangeRole | Action::ListAllTokens | Action::ReadAudit => admin,
         Action::RemoveMember { target } => admin || target == p.user_id,
         Action::RevokeToken { owner } => admin || owner == p.user_id,
+        Action::OperateSystem => p.is_operator,
     }
 }
 
@@ -92,6 +98,7 @@ pub fn authorize(p: &Principal, a: Action) -> Result<(), Error> {
             reason: match a {
                 Action::RemoveMember { .. } => "only admins can remove other members",
                 Action::RevokeToken { .. } => "only admins can revoke other members' tokens",
+                Action::OperateSystem => "this action needs an operator account",
                 _ => "this action needs the admin role",
             },
         })
@@ -122,6 +129,7 @@ mod tests {
             tenant_id: TenantId(Uuid::from_u128(1)),
             role,
             token_id: None,
+            is_operator: false,
             request_id: None,
         }
     }
@@ -138,18 +146,22 @@ mod tests {
             Just(Action::ChangeRole),
             Just(Action::ListAllTokens),
             Just(Action::ReadAudit),
+            Just(Action::OperateSystem),
             (0u128..4).prop_map(|u| Action::RemoveMember { target: UserId(Uuid::from_u128(u)) }),
             (0u128..4).prop_map(|u| Action::RevokeToken { owner: UserId(Uuid::from_u128(u)) }),
         ]
     }
 
     proptest! {
-        /// Admins may do everything; members exactly the non-admin rows of the table.
+        /// Admins may do everything in their tenant; members exactly the
+        /// non-admin rows of the table; only operators operate the system.
         #[test]
-        fn permission_table(r in role(), a in action(), me in 0u128..4) {
-            let p = principal(r, me);
+        fn permission_table(r in role(), a in action(), me in 0u128..4, operator in any::<bool>()) {
+            let mut p = principal(r, me);
+            p.is_operator = operator;
             let allowed = is_allowed(&p, a);
             let expected = match (r, a) {
+                (_, Action::OperateSystem) => operator,
                 (Role::Admin, _) => true,
                 (_, Action::ReadTenantData | Action::WriteTenantData) => true,
                 (_, Action::RemoveMember { target }) => target == p.user_id,

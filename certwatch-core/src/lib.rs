@@ -21,6 +21,8 @@ pub mod certificates;
 mod error;
 pub mod events;
 pub mod ids;
+pub mod net;
+pub mod operations;
 pub mod pagination;
 pub mod ports;
 pub mod suppliers;

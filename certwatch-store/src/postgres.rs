@@ -120,3 +120,4 @@ impl_tenancy_repo!(PgTx, for_update = " FOR UPDATE");
 impl_supplier_repo!(PgTx, for_update = " FOR UPDATE");
 impl_certificate_repo!(PgTx);
 impl_outbox_and_audit_repos!(PgTx);
+impl_system_repo!(PgTx);

@@ -16,7 +16,9 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use certwatch_core::audit::AuditEntry;
-use certwatch_core::certificates::{Certificate, CertificateStatus, CertificateType, DocumentHash, Provenance};
+use certwatch_core::certificates::{
+    Certificate, CertificateStatus, CertificateType, DocumentHash, Provenance, PublicCertificate,
+};
 use certwatch_core::events::{DomainEvent, EventType};
 use certwatch_core::ports::StoreError;
 use certwatch_core::suppliers::{
@@ -78,6 +80,7 @@ pub(crate) struct UserRow {
     password_hash: String,
     is_active: bool,
     email_verified_at: Option<DateTime<Utc>>,
+    is_operator: bool,
     created_at: DateTime<Utc>,
 }
 
@@ -91,6 +94,7 @@ impl TryFrom<UserRow> for User {
             password_hash: PasswordHash::from_stored(r.password_hash),
             is_active: r.is_active,
             email_verified_at: r.email_verified_at,
+            is_operator: r.is_operator,
             created_at: r.created_at,
         })
     }
@@ -466,4 +470,31 @@ where
     T: TryFrom<R, Error = StoreError>,
 {
     rows.into_iter().map(T::try_from).collect()
+}
+
+/// A row of the public certificate search.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PublicCertificateRow {
+    certificate_number: Option<String>,
+    holder: String,
+    certificate_type: String,
+    issuing_body: Option<String>,
+    status: String,
+    expiry_date: Option<NaiveDate>,
+    source_url: Option<String>,
+}
+
+impl TryFrom<PublicCertificateRow> for PublicCertificate {
+    type Error = StoreError;
+    fn try_from(r: PublicCertificateRow) -> Result<Self, StoreError> {
+        Ok(PublicCertificate {
+            certificate_number: r.certificate_number,
+            holder: r.holder,
+            certificate_type: r.certificate_type,
+            issuing_body: r.issuing_body,
+            status: r.status.parse().map_err(|e| corrupt("certificates.status", e))?,
+            expiry_date: r.expiry_date,
+            source_url: r.source_url,
+        })
+    }
 }

@@ -43,7 +43,7 @@ pub(crate) use organization_columns;
 /// Columns of `users`.
 macro_rules! user_columns {
     () => {
-        "id, email, full_name, password_hash, is_active, email_verified_at, created_at"
+        "id, email, full_name, password_hash, is_active, email_verified_at, is_operator, created_at"
     };
 }
 pub(crate) use user_columns;

@@ -142,3 +142,4 @@ impl_tenancy_repo!(SqliteTx, for_update = "");
 impl_supplier_repo!(SqliteTx, for_update = "");
 impl_certificate_repo!(SqliteTx);
 impl_outbox_and_audit_repos!(SqliteTx);
+impl_system_repo!(SqliteTx);

@@ -311,6 +311,7 @@ async fn store_checks(store: &dyn Store, tenant: TenantId, org: OrganizationId) 
         password_hash: PasswordHash::from_stored("x".into()),
         is_active: true,
         email_verified_at: Some(now),
+        is_operator: false,
         created_at: now,
     };
     tx.insert_user(&user).await.expect("insert user");

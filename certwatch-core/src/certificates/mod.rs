@@ -10,7 +10,7 @@ pub mod types;
 
 pub use model::{
     Certificate, CertificateFilter, CertificateInput, CertificatePatch, CertificateQuery, CertificateType,
-    DocumentHash, Provenance, TransitionRequest,
+    DocumentHash, Provenance, PublicCertificate, PublicSearch, TransitionRequest,
 };
 pub use service::CertificateService;
 pub use status::{check_transition, CertificateStatus, TransitionError};

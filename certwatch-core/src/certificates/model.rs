@@ -247,3 +247,34 @@ pub struct CertificateFilter {
     /// Which page.
     pub page: PageRequest,
 }
+
+/// A public verification search: by certificate number and/or holder name.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PublicSearch {
+    /// Exact certificate number (case-insensitive, surrounding space ignored).
+    pub certificate_number: Option<String>,
+    /// Part of the holder's name (at least 3 characters).
+    pub holder: Option<String>,
+    /// At most this many results (1..=50; 20 when 0).
+    pub limit: u32,
+}
+
+/// The public facts of a certificate that its holder published on the web.
+/// Never the tenant that tracks it, never privately uploaded data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicCertificate {
+    /// Certificate number.
+    pub certificate_number: Option<String>,
+    /// Holder (the supplier's name).
+    pub holder: String,
+    /// Certificate type code.
+    pub certificate_type: String,
+    /// Certification body.
+    pub issuing_body: Option<String>,
+    /// Lifecycle status.
+    pub status: CertificateStatus,
+    /// Last day of validity.
+    pub expiry_date: Option<NaiveDate>,
+    /// The public page it was found on.
+    pub source_url: Option<String>,
+}

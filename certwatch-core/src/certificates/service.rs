@@ -6,13 +6,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use serde_json::{json, Value};
 
 use super::changes::{apply_change_rules, detect_changes, FieldChange};
 use super::model::{
     Certificate, CertificateFilter, CertificateInput, CertificatePatch, CertificateQuery, CertificateType,
-    DocumentHash, TransitionRequest,
+    DocumentHash, PublicCertificate, PublicSearch, TransitionRequest,
 };
 use super::status::{check_transition, CertificateStatus};
 use crate::audit::AuditEntry;
@@ -30,6 +30,9 @@ use crate::{CertWatch, Error, Result};
 pub struct CertificateService<'a> {
     app: &'a CertWatch,
 }
+
+/// The longest "expiring within" window a list accepts (100 years).
+pub const MAX_EXPIRING_WITHIN_DAYS: u32 = 36_500;
 
 /// The most certificates one bulk call accepts.
 pub const MAX_BULK: usize = 50_000;
@@ -75,6 +78,46 @@ impl<'a> CertificateService<'a> {
     pub async fn get_type(&self, code: &str) -> Result<CertificateType> {
         let mut tx = self.app.inner.store.begin(Scope::System).await?;
         tx.get_certificate_type(code.trim()).await?.ok_or_else(|| Error::not_found("certificate_type"))
+    }
+
+    /// The anonymous verification search: public facts of certificates
+    /// whose holders published them on the web, across tenants, de-duplicated
+    /// (several tenants may track the same supplier's certificate).
+    pub async fn public_search(&self, q: PublicSearch) -> Result<Vec<PublicCertificate>> {
+        let mut errs = ValidationErrors::default();
+        let number = errs.check(optional_text("certificate_number", q.certificate_number.as_deref(), 100)).flatten();
+        let holder = errs.check(optional_text("holder", q.holder.as_deref(), 200)).flatten();
+        if holder.as_ref().is_some_and(|h| h.chars().count() < 3) {
+            errs.push(Violation::new("holder", "must be at least 3 characters"));
+        }
+        if number.is_none() && holder.is_none() && errs.is_empty() {
+            errs.push(Violation::new("certificate_number", "give a certificate number and/or a holder name"));
+        }
+        let limit = match q.limit {
+            0 => 20,
+            n @ 1..=50 => n,
+            _ => {
+                errs.push(Violation::new("limit", "must be between 1 and 50"));
+                0
+            }
+        };
+        errs.into_result(())?;
+        let mut tx = self.app.inner.store.begin(Scope::System).await?;
+        let holder = holder.map(|h| h.to_lowercase());
+        let found = tx.search_public_certificates(number.as_deref(), holder.as_deref(), limit * 4).await?;
+        let mut seen = BTreeSet::new();
+        Ok(found
+            .into_iter()
+            .filter(|c| {
+                seen.insert((
+                    c.certificate_number.clone(),
+                    c.holder.to_lowercase(),
+                    c.certificate_type.clone(),
+                    c.expiry_date,
+                ))
+            })
+            .take(limit as usize)
+            .collect())
     }
 
     /// Creates one certificate.
@@ -235,6 +278,17 @@ impl<'a> CertificateService<'a> {
     /// One page of certificates, newest first.
     pub async fn list_certificates(&self, p: &Principal, q: &CertificateQuery) -> Result<Page<Certificate>> {
         let today = self.app.inner.clock.today();
+        let window_end = match q.expiring_within_days {
+            Some(d) if d > MAX_EXPIRING_WITHIN_DAYS => {
+                return Err(ValidationErrors::single(
+                    "expiring_within_days",
+                    format!("must be at most {MAX_EXPIRING_WITHIN_DAYS}"),
+                )
+                .into())
+            }
+            Some(d) => today.checked_add_days(chrono::Days::new(u64::from(d))),
+            None => None,
+        };
         let filter = CertificateFilter {
             organization_id: q.organization_id,
             certificate_type: q.certificate_type.clone(),
@@ -242,7 +296,7 @@ impl<'a> CertificateService<'a> {
                 Some(_) => Some(CertificateStatus::Active),
                 None => q.status,
             },
-            expiry_between: q.expiring_within_days.map(|d| (today, today + Duration::days(i64::from(d)))),
+            expiry_between: window_end.map(|end| (today, end)),
             issuing_body_contains: q.issuing_body.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()),
             page: q.page,
         };

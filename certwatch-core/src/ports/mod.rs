@@ -26,7 +26,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::ids::TenantId;
-pub use repos::{AuditRepo, CertificateRepo, OutboxRepo, SupplierRepo, TenancyRepo};
+pub use repos::{AuditRepo, CertificateRepo, OutboxRepo, SupplierRepo, SystemRepo, TenancyRepo};
 
 /// Which rows a transaction may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +78,7 @@ pub trait Store: Send + Sync {
 
 /// One open transaction: every repository, then commit or drop to roll back.
 #[async_trait]
-pub trait Tx: TenancyRepo + SupplierRepo + CertificateRepo + OutboxRepo + AuditRepo + Send {
+pub trait Tx: TenancyRepo + SupplierRepo + CertificateRepo + OutboxRepo + AuditRepo + SystemRepo + Send {
     /// Makes every write of this transaction durable and visible.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::StoreError;
 use crate::audit::AuditEntry;
-use crate::certificates::{Certificate, CertificateFilter, CertificateType};
+use crate::certificates::{Certificate, CertificateFilter, CertificateType, PublicCertificate};
 use crate::events::DomainEvent;
 use crate::ids::{ApiTokenId, CertificateId, EventId, InvitationId, OrganizationId, SiteId, TenantId, UserId};
 use crate::pagination::Page;
@@ -183,4 +183,22 @@ pub trait AuditRepo {
     async fn insert_audit(&mut self, entries: &[AuditEntry]) -> R<()>;
     /// The tenant's newest entries first.
     async fn list_audit(&mut self, tenant: TenantId, limit: u32) -> R<Vec<AuditEntry>>;
+}
+
+/// Cross-tenant reads, only from [`super::Scope::System`] transactions:
+/// aggregates for operators and the public certificate search.
+#[async_trait]
+pub trait SystemRepo {
+    /// Counts across every tenant.
+    async fn system_status(&mut self) -> R<crate::operations::SystemStatus>;
+    /// Certificates published on supplier web pages (provenance
+    /// `web_scrape` with a source URL) whose number equals `number`
+    /// case-insensitively and/or whose holder name contains `holder_folded`
+    /// (already lower-cased); at most `limit`, newest first.
+    async fn search_public_certificates(
+        &mut self,
+        number: Option<&str>,
+        holder_folded: Option<&str>,
+        limit: u32,
+    ) -> R<Vec<PublicCertificate>>;
 }

@@ -9,6 +9,6 @@ mod service;
 pub use identifiers::{CountryCode, Lei, VatNumber, WebsiteUrl};
 pub use model::{
     CertificateCounts, Organization, OrganizationDetail, OrganizationInput, OrganizationOrder, OrganizationPatch,
-    OrganizationQuery, OrganizationSummary, Site, SiteInput, EXPIRING_WINDOW_DAYS,
+    OrganizationQuery, OrganizationSummary, Site, SiteInput, SitePatch, EXPIRING_WINDOW_DAYS,
 };
 pub use service::SupplierService;

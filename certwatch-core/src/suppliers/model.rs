@@ -133,6 +133,16 @@ pub struct SiteInput {
     pub address: Option<String>,
 }
 
+/// A partial update of a site: `None` leaves a field alone, `Some(None)`
+/// clears the address.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SitePatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New address, or clear it.
+    pub address: Option<Option<String>>,
+}
+
 /// Sort order of organization lists (ties broken by id).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

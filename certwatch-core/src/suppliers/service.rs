@@ -5,7 +5,7 @@ use serde_json::json;
 use super::identifiers::{CountryCode, Lei, VatNumber, WebsiteUrl};
 use super::model::{
     Organization, OrganizationDetail, OrganizationInput, OrganizationPatch, OrganizationQuery, OrganizationSummary,
-    Site, SiteInput,
+    Site, SiteInput, SitePatch,
 };
 use crate::authz::{authorize, Action, Principal};
 use crate::ids::{OrganizationId, SiteId};
@@ -219,17 +219,25 @@ impl<'a> SupplierService<'a> {
         Ok(tx.list_sites(p.tenant_id, org).await?)
     }
 
-    /// Replaces a site's name and address.
-    pub async fn update_site(&self, p: &Principal, org: OrganizationId, id: SiteId, input: SiteInput) -> Result<Site> {
-        let (name, address) = validate_site(&input)?;
+    /// Applies a partial update to a site, in one transaction.
+    pub async fn update_site(&self, p: &Principal, org: OrganizationId, id: SiteId, patch: SitePatch) -> Result<Site> {
+        let mut errs = ValidationErrors::default();
+        let name = patch.name.as_deref().and_then(|n| errs.check(required_text("name", n, 255)));
+        let address =
+            patch.address.as_ref().and_then(|a| errs.check(optional_long_text("address", a.as_deref(), 1000)));
+        errs.into_result(())?;
         let mut tx = self.tx(p, Action::WriteTenantData).await?;
         let mut site = tx
             .get_site(p.tenant_id, id)
             .await?
             .filter(|s| s.organization_id == org)
             .ok_or_else(|| Error::not_found("site"))?;
-        site.name = name;
-        site.address = address;
+        if let Some(n) = name {
+            site.name = n;
+        }
+        if let Some(a) = address {
+            site.address = a;
+        }
         site.updated_at = self.app.inner.clock.now();
         tx.update_site(&site).await?;
         tx.insert_audit(&[self.app.audit_by(p, "site.update", "site", id.to_string(), json!({}))]).await?;

@@ -16,6 +16,6 @@ pub use model::{
 };
 pub use secrets::{PasswordHash, PasswordHasher, Secret, TokenHash};
 pub use service::{
-    AcceptInvitation, IssuedInvitation, IssuedToken, LoginRequest, LoginResult, Registration, RegistrationRequest,
-    TenancyService, TokenRequest,
+    AcceptInvitation, InvitationPreview, IssuedInvitation, IssuedToken, LoginRequest, LoginResult, Registration,
+    RegistrationRequest, TenancyService, TokenRequest,
 };

@@ -109,6 +109,9 @@ pub struct User {
     pub is_active: bool,
     /// When the address was verified.
     pub email_verified_at: Option<DateTime<Utc>>,
+    /// Operators run the installation: they may read `/api/admin/`
+    /// system-wide status. Granted only from the command line.
+    pub is_operator: bool,
     /// Creation time.
     pub created_at: DateTime<Utc>,
 }

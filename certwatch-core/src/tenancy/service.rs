@@ -95,6 +95,23 @@ pub struct IssuedInvitation {
     pub token: Secret,
 }
 
+/// What [`TenancyService::preview_invitation`] shows an invitee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationPreview {
+    /// The inviting tenant's name.
+    pub tenant_name: String,
+    /// The invited address.
+    pub email: EmailAddress,
+    /// The role on acceptance.
+    pub role: Role,
+    /// Pending, accepted, expired or revoked (expiry applied).
+    pub status: InvitationStatus,
+    /// When it stops being acceptable.
+    pub expires_at: DateTime<Utc>,
+    /// Whether the address already has an account (then no password is needed).
+    pub account_exists: bool,
+}
+
 /// Input of [`TenancyService::accept_invitation`].
 #[derive(Debug, Clone, Default)]
 pub struct AcceptInvitation {
@@ -158,6 +175,7 @@ impl<'a> TenancyService<'a> {
             password_hash,
             is_active: false,
             email_verified_at: None,
+            is_operator: false,
             created_at: now,
         };
         let membership = Membership {
@@ -376,8 +394,21 @@ impl<'a> TenancyService<'a> {
             tenant_id: token.tenant_id,
             role: membership.role,
             token_id: Some(token.id),
+            is_operator: user.is_operator,
             request_id: None,
         })
+    }
+
+    /// Grants or withdraws the operator flag of a user (installation
+    /// administration; only the command line calls this).
+    pub async fn set_operator(&self, email: &str, is_operator: bool) -> Result<User> {
+        let email = EmailAddress::parse(email).map_err(ValidationErrors::from)?;
+        let mut tx = self.app.inner.store.begin(Scope::System).await?;
+        let mut user = tx.find_user_by_email(&email.normalized()).await?.ok_or_else(|| Error::not_found("user"))?;
+        user.is_operator = is_operator;
+        tx.update_user(&user).await?;
+        tx.commit().await?;
+        Ok(user)
     }
 
     /// The principal's user, tenant and role.
@@ -518,13 +549,37 @@ impl<'a> TenancyService<'a> {
         let mut tx = self.tenant_tx(p).await?;
         let mut inv = tx.get_invitation(p.tenant_id, id).await?.ok_or_else(|| Error::not_found("invitation"))?;
         if inv.status != InvitationStatus::Pending {
-            return Err(AuthError::InvitationNotPending.into());
+            return Err(Error::conflict(format!("the invitation is {}, not pending", inv.status.as_str())));
         }
         tx.update_invitation_status(p.tenant_id, id, InvitationStatus::Revoked, None).await?;
         inv.status = InvitationStatus::Revoked;
         tx.insert_audit(&[self.app.audit_by(p, "invitation.revoke", "invitation", id.to_string(), json!({}))]).await?;
         tx.commit().await?;
         Ok(inv)
+    }
+
+    /// What an invitation link offers, for the page that asks the invitee
+    /// to accept: the tenant's name, the invited address, the role and
+    /// whether it can still be accepted. Nothing else of the tenant.
+    pub async fn preview_invitation(&self, token: &str) -> Result<InvitationPreview> {
+        let now = self.now();
+        let mut tx = self.app.inner.store.begin(Scope::System).await?;
+        let inv =
+            tx.find_invitation_by_token(&TokenHash::of(token.trim())).await?.ok_or(AuthError::UnknownInvitation)?;
+        let tenant = tx.get_tenant(inv.tenant_id).await?.ok_or(AuthError::UnknownInvitation)?;
+        let account_exists = tx.find_user_by_email(&inv.email.normalized()).await?.is_some();
+        let status = match inv.status {
+            InvitationStatus::Pending if inv.expires_at <= now => InvitationStatus::Expired,
+            s => s,
+        };
+        Ok(InvitationPreview {
+            tenant_name: tenant.name,
+            email: inv.email,
+            role: inv.role,
+            status,
+            expires_at: inv.expires_at,
+            account_exists,
+        })
     }
 
     /// Accepts an invitation by its token. A new address gets a new,
@@ -572,6 +627,7 @@ impl<'a> TenancyService<'a> {
                     password_hash,
                     is_active: true,
                     email_verified_at: Some(now),
+                    is_operator: false,
                     created_at: now,
                 };
                 tx.insert_user(&u).await?;

@@ -13,6 +13,7 @@
 pub(crate) mod certificates;
 pub(crate) mod outbox;
 pub(crate) mod suppliers;
+pub(crate) mod system;
 pub(crate) mod tenancy;
 
 /// Everything the repository macros refer to, for `use
@@ -44,10 +45,13 @@ pub(crate) mod prelude {
     pub(crate) use super::impl_scope_guard;
     pub(crate) use super::outbox::impl_outbox_and_audit_repos;
     pub(crate) use super::suppliers::{certificate_count, impl_supplier_repo};
+    pub(crate) use super::system::impl_system_repo;
     pub(crate) use super::tenancy::impl_tenancy_repo;
     pub(crate) use crate::db_error::DbResult;
     pub(crate) use crate::rows::*;
     pub(crate) use crate::sql::*;
+    pub(crate) use certwatch_core::certificates::PublicCertificate;
+    pub(crate) use certwatch_core::operations::SystemStatus;
 
     /// The result type of every repository method.
     pub(crate) type R<T> = Result<T, StoreError>;

@@ -59,7 +59,7 @@ macro_rules! impl_tenancy_repo {
             async fn insert_user(&mut self, u: &User) -> R<()> {
                 sqlx::query(
                     "INSERT INTO users (id, email, email_normalized, full_name, password_hash, is_active, \
-                     email_verified_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     email_verified_at, created_at, is_operator) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(u.id.as_uuid())
                 .bind(u.email.as_str())
@@ -69,6 +69,7 @@ macro_rules! impl_tenancy_repo {
                 .bind(u.is_active)
                 .bind(u.email_verified_at)
                 .bind(u.created_at)
+                .bind(u.is_operator)
                 .execute(&mut *self.tx)
                 .await
                 .db()?;
@@ -100,14 +101,15 @@ macro_rules! impl_tenancy_repo {
 
             async fn update_user(&mut self, u: &User) -> R<()> {
                 sqlx::query(
-                    "UPDATE users SET is_active = $1, email_verified_at = $2, full_name = $3, password_hash = $4 \
-                     WHERE id = $5",
+                    "UPDATE users SET is_active = $1, email_verified_at = $2, full_name = $3, password_hash = $4, \
+                     is_operator = $6 WHERE id = $5",
                 )
                 .bind(u.is_active)
                 .bind(u.email_verified_at)
                 .bind(&u.full_name)
                 .bind(u.password_hash.as_str())
                 .bind(u.id.as_uuid())
+                .bind(u.is_operator)
                 .execute(&mut *self.tx)
                 .await
                 .db()?;
