@@ -1,23 +1,75 @@
-//! Host configuration: where the data lives and where to listen.
+//! Host configuration: where the data lives, where to listen, who may reach
+//! the operator endpoints, how mail leaves, and the rate limits.
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
+use ipnet::IpNet;
+
 use crate::HostError;
+
+/// Requests allowed per minute, per user (token) or else per client IP.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    /// Registration, log-in, verification resend, invitation acceptance.
+    pub auth_per_minute: NonZeroU32,
+    /// The anonymous public certificate search.
+    pub public_search_per_minute: NonZeroU32,
+    /// Other expensive endpoints (token creation, invitations).
+    pub expensive_per_minute: NonZeroU32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        let n = |v: u32| NonZeroU32::new(v).unwrap_or(NonZeroU32::MIN);
+        Self { auth_per_minute: n(20), public_search_per_minute: n(60), expensive_per_minute: n(30) }
+    }
+}
 
 /// Settings of `certwatch serve`.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     /// `host:port` to listen on.
     pub bind: String,
-    /// Directory of the embedded SQLite database.
+    /// Directory of the embedded SQLite database and the mail outbox.
     pub data_dir: PathBuf,
     /// A `postgres://` or `sqlite://` URL; overrides `data_dir`.
     pub database_url: Option<String>,
+    /// Base URL for links in e-mails; `http://<bind>` when absent.
+    pub public_url: Option<String>,
+    /// IPs and CIDRs allowed to reach `/api/admin/`; empty allows any
+    /// address (an operator token is still required).
+    pub admin_allowed_ips: Vec<IpNet>,
+    /// How many reverse proxies in front of the server append to
+    /// `X-Forwarded-For`; 0 ignores the header.
+    pub trusted_proxies: usize,
+    /// `smtp://user:pass@host:port` or `smtps://…`; the file outbox when absent.
+    pub smtp_url: Option<String>,
+    /// Sender address of outgoing mail.
+    pub mail_from: String,
+    /// Directory of the file outbox; `<data_dir>/outbox` when absent.
+    pub mail_outbox: Option<PathBuf>,
+    /// Rate limits.
+    pub rate_limits: RateLimits,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
 }
 
 impl Default for ServeConfig {
     fn default() -> Self {
-        Self { bind: "127.0.0.1:8000".into(), data_dir: PathBuf::from("certwatch-data"), database_url: None }
+        Self {
+            bind: "127.0.0.1:8000".into(),
+            data_dir: PathBuf::from("certwatch-data"),
+            database_url: None,
+            public_url: None,
+            admin_allowed_ips: Vec::new(),
+            trusted_proxies: 0,
+            smtp_url: None,
+            mail_from: "CertWatch <no-reply@certwatch.localhost>".into(),
+            mail_outbox: None,
+            rate_limits: RateLimits::default(),
+            max_body_bytes: 1024 * 1024,
+        }
     }
 }
 
@@ -31,6 +83,11 @@ impl ServeConfig {
         }
         Ok(database_url(self.database_url.as_deref(), &self.data_dir))
     }
+
+    /// Where the file outbox writes.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.mail_outbox.clone().unwrap_or_else(|| self.data_dir.join("outbox"))
+    }
 }
 
 /// The explicit URL, else the embedded SQLite file in `data_dir`.
@@ -38,5 +95,32 @@ pub fn database_url(explicit: Option<&str>, data_dir: &std::path::Path) -> Strin
     match explicit {
         Some(u) if !u.trim().is_empty() => u.trim().to_owned(),
         _ => format!("sqlite://{}", data_dir.join("certwatch.sqlite").display()),
+    }
+}
+
+/// Parses `ADMIN_ALLOWED_IPS`: comma-separated IPs and CIDRs.
+pub fn parse_ip_list(s: &str) -> Result<Vec<IpNet>, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<IpNet>()
+                .or_else(|_| p.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("not an IP address or CIDR: {p}"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_lists() {
+        let l = parse_ip_list("10.0.0.0/8, 127.0.0.1,::1 ,").expect("valid");
+        assert_eq!(l.len(), 3);
+        assert!(l[0].contains(&"10.1.2.3".parse::<std::net::IpAddr>().expect("ip")));
+        assert!(parse_ip_list("10.0.0.0/33").is_err());
+        assert!(parse_ip_list("example.com").is_err());
     }
 }

@@ -11,15 +11,30 @@
 
 pub mod api;
 mod config;
+pub mod demo;
+pub mod mail;
+pub mod middleware;
+pub mod problem;
 
 use std::sync::Arc;
 
 use certwatch_core::CertWatch;
 use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
-use poem::{EndpointExt, Route, Server};
+use poem::middleware::{NormalizePath, TrailingSlash};
+use poem::{handler, Endpoint, EndpointExt, Route, Server};
 use poem_openapi::OpenApiService;
 
-pub use config::{database_url, ServeConfig};
+pub use config::{database_url, parse_ip_list, RateLimits, ServeConfig};
+
+use crate::mail::{FileOutbox, Mailer, Smtp};
+use crate::middleware::admin_ip::AdminIpPolicy;
+use crate::middleware::metrics::Metrics;
+use crate::middleware::rate_limit::RateLimiter;
+
+/// The id of the request being served (from `X-Request-ID` or generated),
+/// in the request's extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
 
 /// Why the host could not start.
 #[derive(Debug, thiserror::Error)]
@@ -44,13 +59,20 @@ pub enum HostError {
         /// The IO error.
         source: std::io::Error,
     },
+    /// The mail settings are unusable.
+    #[error(transparent)]
+    Mail(#[from] mail::MailError),
+    /// The metrics registry could not be set up.
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
 }
 
 /// A built, bound, not yet running server.
 pub struct Application {
     acceptor: TcpAcceptor,
     port: u16,
-    core: CertWatch,
+    state: Arc<api::State>,
+    config: ServeConfig,
 }
 
 impl Application {
@@ -61,15 +83,30 @@ impl Application {
         Self::with_core(config, CertWatch::new(store)).await
     }
 
-    /// Binds the listener for an already built core (tests, embedders).
+    /// Binds the listener for an already built core (tests, embedders), with
+    /// the mailer the configuration names.
     pub async fn with_core(config: &ServeConfig, core: CertWatch) -> Result<Self, HostError> {
+        let mailer: Arc<dyn Mailer> = match &config.smtp_url {
+            Some(url) => Arc::new(Smtp::new(url, &config.mail_from)?),
+            None => Arc::new(FileOutbox::new(config.outbox_dir())),
+        };
+        Self::with_parts(config, core, mailer).await
+    }
+
+    /// Binds the listener for a core and a mailer.
+    pub async fn with_parts(config: &ServeConfig, core: CertWatch, mailer: Arc<dyn Mailer>) -> Result<Self, HostError> {
         let addr = config.bind.clone();
         let acceptor = TcpListener::bind(addr.clone())
             .into_acceptor()
             .await
             .map_err(|source| HostError::Bind { addr: addr.clone(), source })?;
         let port = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().map(|s| s.port())).unwrap_or_default();
-        Ok(Self { acceptor, port, core })
+        let public_url = config.public_url.clone().unwrap_or_else(|| {
+            let host = addr.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
+            format!("http://{host}:{port}")
+        });
+        let state = Arc::new(api::State { core, mailer, public_url });
+        Ok(Self { acceptor, port, state, config: config.clone() })
     }
 
     /// The bound port (useful with port 0).
@@ -79,31 +116,62 @@ impl Application {
 
     /// The core the server uses.
     pub fn core(&self) -> &CertWatch {
-        &self.core
+        &self.state.core
+    }
+
+    /// The base URL used in e-mailed links.
+    pub fn public_url(&self) -> &str {
+        &self.state.public_url
     }
 
     /// Serves until the process receives Ctrl-C / SIGTERM or the future is dropped.
     pub async fn run(self) -> std::io::Result<()> {
-        let app = routes(self.core);
+        let app = routes(self.state, &self.config).map_err(std::io::Error::other)?;
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(std::time::Duration::from_secs(10)))
             .await
     }
 }
 
-/// Every route of the host.
-pub fn routes(core: CertWatch) -> impl poem::Endpoint {
-    let state = Arc::new(api::State { core });
+/// Every route of the host with its middleware.
+pub fn routes(state: Arc<api::State>, config: &ServeConfig) -> Result<impl Endpoint, HostError> {
     // Paths carry their full `/api/...` prefix (see `api`), so the document
     // names the real URLs and needs no server entry.
-    let service = OpenApiService::new(api::Api::new(state), "CertWatch", env!("CARGO_PKG_VERSION"));
+    let service = OpenApiService::new(api::api(state.clone()), "CertWatch", env!("CARGO_PKG_VERSION"))
+        .description("Supplier compliance certificates: suppliers, certificates and their lifecycle.");
     let docs = service.swagger_ui();
     let spec = service.spec_endpoint();
-    Route::new()
+    let metrics = Arc::new(Metrics::new()?);
+    let limiter = Arc::new(RateLimiter::new(config.rate_limits, config.trusted_proxies));
+    let admin =
+        Arc::new(AdminIpPolicy { allow: config.admin_allowed_ips.clone(), trusted_proxies: config.trusted_proxies });
+    let metrics_for_route = metrics.clone();
+    let max_body = config.max_body_bytes;
+    Ok(Route::new()
         .at("/api/schema", spec)
         .nest("/api/docs", docs)
+        .at("/metrics", metrics_endpoint.data(metrics_for_route))
         .nest_no_strip("/api", service)
-        .with(poem::middleware::Tracing)
+        .data(state)
+        .around(move |ep, req| rate_limit_layer(ep, req, limiter.clone()))
+        .around(move |ep, req| middleware::admin_ip::around(ep, req, admin.clone()))
+        .around(move |ep, req| middleware::body_limit::around(ep, req, max_body))
+        .with(NormalizePath::new(TrailingSlash::Trim))
+        .around(move |ep, req| middleware::metrics::around(ep, req, metrics.clone()))
+        .around(middleware::request_id::around))
+}
+
+async fn rate_limit_layer<E: Endpoint>(
+    ep: Arc<E>,
+    req: poem::Request,
+    limiter: Arc<RateLimiter>,
+) -> poem::Result<poem::Response> {
+    middleware::rate_limit::around(ep, req, limiter).await
+}
+
+#[handler]
+fn metrics_endpoint(metrics: poem::web::Data<&Arc<Metrics>>) -> poem::Response {
+    poem::Response::builder().content_type("text/plain; version=0.0.4").body(metrics.render())
 }
 
 async fn shutdown_signal() {

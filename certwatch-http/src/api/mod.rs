@@ -1,26 +1,55 @@
-//! The OpenAPI surface. For now: health. Each context gets its own module
-//! of endpoints calling core services.
+//! The OpenAPI surface: one module per bounded context, each a thin layer
+//! that parses, calls a `certwatch-core` service and maps the result.
+//! Errors become RFC 9457 problem documents in one place (`crate::problem`).
 
+mod admin;
+mod auth;
+mod certificates;
+pub mod common;
 mod health;
+mod organizations;
 
 use std::sync::Arc;
 
 use certwatch_core::CertWatch;
 
+pub use admin::AdminApi;
+pub use auth::AuthApi;
+pub use certificates::CertificatesApi;
 pub use health::Health;
+pub use organizations::OrganizationsApi;
 
-/// What every handler can reach.
+use crate::mail::Mailer;
+
+/// What every handler can reach. Handlers get it as `&self.state` on their
+/// API struct; middleware and security checkers get it with
+/// `req.data::<Arc<State>>()`.
 pub struct State {
     /// The core services.
     pub core: CertWatch,
+    /// Where verification and invitation e-mails go.
+    pub mailer: Arc<dyn Mailer>,
+    /// Public base URL used in e-mailed links, e.g. `http://127.0.0.1:8000`.
+    pub public_url: String,
 }
 
 /// All endpoint groups of the OpenAPI document.
-pub type Api = Health;
+pub type Api = (Health, AuthApi, OrganizationsApi, CertificatesApi, AdminApi);
 
 impl Health {
     /// The endpoint group over shared state.
     pub fn new(state: Arc<State>) -> Self {
         Health { state }
     }
+}
+
+/// The endpoint groups over shared state.
+pub fn api(state: Arc<State>) -> Api {
+    (
+        Health::new(state.clone()),
+        AuthApi { state: state.clone() },
+        OrganizationsApi { state: state.clone() },
+        CertificatesApi { state: state.clone() },
+        AdminApi { state },
+    )
 }
