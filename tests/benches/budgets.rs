@@ -14,115 +14,19 @@
 use std::time::{Duration as StdDuration, Instant};
 
 use certwatch_core::authz::Principal;
-use certwatch_core::certificates::{Certificate, CertificateInput, CertificateStatus, Provenance};
+use certwatch_core::certificates::{Certificate, CertificateStatus, Provenance};
 use certwatch_core::ids::{CertificateId, OrganizationId};
 use certwatch_core::pagination::PageRequest;
 use certwatch_core::ports::Scope;
-use certwatch_core::suppliers::{Organization, OrganizationQuery};
-use certwatch_core::tenancy::{LoginRequest, RegistrationRequest};
+use certwatch_core::suppliers::OrganizationQuery;
 use certwatch_core::CertWatch;
+use certwatch_tests::seed::{seed_tenant, CERT_TYPES};
 use certwatch_tests::{core_with_clock, TestDb};
 use chrono::Duration;
 use uuid::Uuid;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-async fn admin_of(app: &CertWatch, email: &str) -> Principal {
-    let t = app.tenancy();
-    let reg = t
-        .register(
-            RegistrationRequest {
-                email: email.into(),
-                password: "bench password".into(),
-                full_name: None,
-                tenant_name: email.into(),
-            },
-            None,
-        )
-        .await
-        .expect("register");
-    t.verify_email(reg.verification_token.expose(), None).await.expect("verify");
-    let login = t
-        .login(LoginRequest { email: email.into(), password: "bench password".into(), tenant_slug: None }, None)
-        .await
-        .expect("login");
-    t.authenticate(login.issued.secret.expose()).await.expect("auth")
-}
-
-const STATUSES: [CertificateStatus; 5] = [
-    CertificateStatus::Active,
-    CertificateStatus::Active,
-    CertificateStatus::Expired,
-    CertificateStatus::Pending,
-    CertificateStatus::Revoked,
-];
-const TYPES: [&str; 6] = ["ISO_9001", "ISO_14001", "IATF_16949", "TISAX", "ISO_27001", "ISO_45001"];
-
-fn input(org: OrganizationId, i: usize) -> CertificateInput {
-    CertificateInput {
-        organization_id: org,
-        certificate_type: TYPES[i % TYPES.len()].into(),
-        certificate_number: Some(format!("CERT-{i:08}")),
-        issuing_body: Some("DEKRA Certification GmbH".into()),
-        scope: Some("Design and manufacture of precision components".into()),
-        status: Some(STATUSES[i % STATUSES.len()]),
-        provenance: Some(Provenance::Manual),
-        ..Default::default()
-    }
-}
-
-/// Seeds one tenant; returns (principal, org ids, service rows/s).
-async fn seed_tenant(
-    app: &CertWatch,
-    email: &str,
-    orgs: usize,
-    per_org: usize,
-) -> (Principal, Vec<OrganizationId>, f64) {
-    let p = admin_of(app, email).await;
-    let now = app.clock().now();
-    let today = app.clock().today();
-    let store = app.store();
-    let mut ids = Vec::with_capacity(orgs);
-    let mut tx = store.begin(Scope::Tenant(p.tenant_id)).await.expect("tx");
-    for i in 0..orgs {
-        let o = Organization {
-            id: OrganizationId(Uuid::now_v7()),
-            tenant_id: p.tenant_id,
-            external_id: Some(format!("SUP-{i:06}")),
-            name: format!("Supplier {:05} {}", (i * 7919) % orgs, ["GmbH", "AG", "Ltd", "S.A.", "Inc."][i % 5]),
-            website: None,
-            lei: None,
-            vat: None,
-            country: None,
-            created_at: now,
-            updated_at: now,
-        };
-        tx.insert_organization(&o).await.expect("insert org");
-        ids.push(o.id);
-    }
-    tx.commit().await.expect("commit");
-    // Certificates through the certificate service, in batches of 10,000.
-    let batch = 10_000usize;
-    let total = orgs * per_org;
-    let started = Instant::now();
-    let mut i = 0;
-    while i < total {
-        let inputs: Vec<CertificateInput> = (i..(i + batch).min(total))
-            .map(|k| {
-                let mut c = input(ids[k / per_org], k);
-                let expiry = today + Duration::days((k as i64 * 37) % 800 - 200);
-                c.issue_date = Some(expiry - Duration::days(1095));
-                c.expiry_date = Some(expiry);
-                c
-            })
-            .collect();
-        i += inputs.len();
-        app.certificates().create_certificates(&p, inputs).await.expect("bulk create");
-    }
-    let rate = total as f64 / started.elapsed().as_secs_f64();
-    (p, ids, rate)
 }
 
 /// Store-level bulk insert: `insert_certificates` alone, committed.
@@ -133,7 +37,7 @@ async fn store_insert_rate(app: &CertWatch, p: &Principal, orgs: &[OrganizationI
             id: CertificateId(Uuid::now_v7()),
             tenant_id: p.tenant_id,
             organization_id: orgs[k % orgs.len()],
-            certificate_type: TYPES[k % TYPES.len()].into(),
+            certificate_type: CERT_TYPES[k % CERT_TYPES.len()].into(),
             certificate_number: Some(format!("RAW-{k:08}")),
             issuing_body: Some("DEKRA Certification GmbH".into()),
             scope: Some("Design and manufacture of precision components".into()),
@@ -183,8 +87,9 @@ async fn main() {
     let db = TestDb::postgres().await;
     let (app, clock) = core_with_clock(db.store.clone());
     println!("seeding 2 tenants x {orgs} organizations x {per_org} certificates on Postgres ...");
-    let (p, ids, rate_a) = seed_tenant(&app, "bench-a@example.com", orgs, per_org).await;
-    let (_, _, rate_b) = seed_tenant(&app, "bench-b@example.com", orgs, per_org).await;
+    let a = seed_tenant(&app, "bench-a@example.com", orgs, per_org).await;
+    let b = seed_tenant(&app, "bench-b@example.com", orgs, per_org).await;
+    let (p, ids, rate_a, rate_b) = (a.principal, a.organizations, a.certificates_per_second, b.certificates_per_second);
     let store_rate = store_insert_rate(&app, &p, &ids, 50_000).await;
     sqlx::query("ANALYZE").execute(db.pg_pool()).await.expect("analyze");
 

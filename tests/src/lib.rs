@@ -6,6 +6,9 @@
 //! throwaway server `scripts/test` starts). When it is missing the tests
 //! fail with a message that says how to provide one — they never skip.
 
+pub mod http;
+pub mod seed;
+
 use std::str::FromStr;
 use std::sync::Arc;
 

@@ -7,13 +7,14 @@
 
 use certwatch_core::authz::Principal;
 use certwatch_core::certificates::{
-    CertificateInput, CertificatePatch, CertificateQuery, CertificateStatus, TransitionError, TransitionRequest,
+    CertificateInput, CertificatePatch, CertificateQuery, CertificateStatus, PublicSearch, TransitionError,
+    TransitionRequest,
 };
 use certwatch_core::ids::{CertificateId, OrganizationId};
 use certwatch_core::pagination::PageRequest;
 use certwatch_core::ports::Scope;
 use certwatch_core::suppliers::{
-    CertificateCounts, OrganizationInput, OrganizationOrder, OrganizationPatch, OrganizationQuery, SiteInput,
+    CertificateCounts, OrganizationInput, OrganizationOrder, OrganizationPatch, OrganizationQuery, SiteInput, SitePatch,
 };
 use certwatch_core::tenancy::{AcceptInvitation, AuthError, LoginRequest, RegistrationRequest, Role, TokenRequest};
 use certwatch_core::{CertWatch, Error};
@@ -294,9 +295,14 @@ async fn story(db: TestDb) {
     let hq = s.create_site(&admin, acme.id, SiteInput { name: "HQ".into(), address: None }).await.expect("site");
     let other_site =
         s.create_site(&admin, beta.id, SiteInput { name: "Lyon".into(), address: None }).await.expect("site");
-    s.update_site(&admin, acme.id, hq.id, SiteInput { name: "Headquarters".into(), address: Some("Stuttgart".into()) })
-        .await
-        .expect("update site");
+    s.update_site(
+        &admin,
+        acme.id,
+        hq.id,
+        SitePatch { name: Some("Headquarters".into()), address: Some(Some("Stuttgart".into())) },
+    )
+    .await
+    .expect("update site");
     assert!(matches!(s.get_site(&admin, beta.id, hq.id).await, Err(Error::NotFound { .. })), "site of another org");
     let detail = s.get_organization(&admin, acme.id).await.expect("detail");
     assert_eq!(detail.sites.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(), ["Headquarters", "Plant Ulm"]);
@@ -546,6 +552,43 @@ async fn story(db: TestDb) {
     let dump = serde_json::to_string(&audit).expect("json");
     assert!(!dump.contains(PASSWORD) && !dump.contains(&admin_secret), "no secrets in the ledger");
     drop(tx);
+
+    // --- public verification search and operator status ----------------------
+    let mut published = cert(beta.id, "ISO_14001", Active, Some(later));
+    published.certificate_number = Some("EMS-2026-0042".into());
+    published.provenance = Some(certwatch_core::certificates::Provenance::WebScrape);
+    published.source_url = Some("https://alpha.example/quality/certificates.html".into());
+    c.create_certificate(&admin, published).await.expect("web-scraped certificate");
+    let by_number = c
+        .public_search(PublicSearch { certificate_number: Some(" ems-2026-0042 ".into()), ..Default::default() })
+        .await
+        .expect("search");
+    assert_eq!(by_number.len(), 1);
+    assert_eq!(by_number[0].holder, "Alpha Plastics");
+    assert_eq!(by_number[0].source_url.as_deref(), Some("https://alpha.example/quality/certificates.html"));
+    let by_holder =
+        c.public_search(PublicSearch { holder: Some("alpha pla".into()), ..Default::default() }).await.expect("search");
+    assert_eq!(by_holder.len(), 1, "the manual FSC certificate of the same holder is not public");
+    let manual_number = iso9001.certificate_number.clone().expect("number");
+    let private = c
+        .public_search(PublicSearch { certificate_number: Some(manual_number), ..Default::default() })
+        .await
+        .expect("search");
+    assert!(private.is_empty(), "manually entered certificates are never public");
+    assert!(matches!(c.public_search(PublicSearch::default()).await, Err(Error::Validation(_))));
+    assert!(matches!(
+        c.public_search(PublicSearch { holder: Some("al".into()), ..Default::default() }).await,
+        Err(Error::Validation(_))
+    ));
+    let ops = app.operations();
+    assert!(matches!(ops.system_status(&admin).await, Err(Error::Forbidden { .. })), "admins are not operators");
+    assert!(t.set_operator("ADA@example.com", true).await.expect("grant").is_operator);
+    let operator = t.authenticate(&admin_secret).await.expect("re-authenticate");
+    let status = ops.system_status(&operator).await.expect("status");
+    assert_eq!((status.tenants, status.users, status.organizations), (1, 2, 2));
+    assert_eq!(status.certificates, 8);
+    assert_eq!(status.certificates_by_status.get("ACTIVE"), Some(&5));
+    assert_eq!(status.outbox_pending, 24, "nothing delivers the outbox yet");
 
     // --- a second tenant sees nothing of the first -------------------------
     let (other, _) = onboard(&app, "olga@other.example", "Other Buyer AG").await;

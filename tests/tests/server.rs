@@ -62,7 +62,7 @@ async fn health_reports_an_unreachable_database() {
 #[tokio::test]
 async fn serve_builds_the_embedded_default_in_a_data_dir() {
     let dir = std::env::temp_dir().join(format!("cw-serve-{}", uuid::Uuid::new_v4().simple()));
-    let config = ServeConfig { bind: "127.0.0.1:0".into(), data_dir: dir.clone(), database_url: None };
+    let config = ServeConfig { bind: "127.0.0.1:0".into(), data_dir: dir.clone(), ..ServeConfig::default() };
     let app = Application::build(&config).await.expect("build on the embedded default");
     assert_eq!(app.core().store().backend(), "sqlite");
     assert!(dir.join("certwatch.sqlite").exists(), "database file created in the data dir");

@@ -1,0 +1,405 @@
+//! The permission matrix of the whole API, driven by the OpenAPI document:
+//! every (method, path) the server documents is called as an anonymous
+//! caller, a member, an admin, and an admin of another tenant, with path
+//! parameters filled from fresh objects of the first tenant, and the status
+//! must match the table below. A documented route missing from the table
+//! fails the test, and so does a table entry for a route that does not
+//! exist. Another tenant's objects must answer 404 exactly as missing ones.
+
+use std::collections::BTreeSet;
+
+use certwatch_core::authz::Principal;
+use certwatch_core::certificates::CertificateInput;
+use certwatch_core::ids::OrganizationId;
+use certwatch_core::suppliers::{OrganizationInput, SiteInput};
+use certwatch_core::tenancy::{AcceptInvitation, Role, TokenRequest};
+use certwatch_tests::http::{Answer, TestServer};
+use certwatch_tests::Backend;
+use serde_json::{json, Value};
+
+const PW: &str = "matrix password 123";
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Anonymous,
+    Member,
+    Admin,
+    OtherAdmin,
+}
+
+const CALLERS: [Caller; 4] = [Caller::Anonymous, Caller::Member, Caller::Admin, Caller::OtherAdmin];
+
+/// One route and the status each caller gets: `[anonymous, member, admin, other tenant's admin]`.
+struct Row {
+    method: &'static str,
+    path: &'static str,
+    query: &'static str,
+    body: fn(&Fixture) -> Option<Value>,
+    expect: [u16; 4],
+}
+
+const fn row(
+    method: &'static str,
+    path: &'static str,
+    query: &'static str,
+    body: fn(&Fixture) -> Option<Value>,
+    expect: [u16; 4],
+) -> Row {
+    Row { method, path, query, body, expect }
+}
+
+fn none(_: &Fixture) -> Option<Value> {
+    None
+}
+
+const PUBLIC: [u16; 4] = [200, 200, 200, 200];
+const TENANT_READ: [u16; 4] = [401, 200, 200, 200];
+const OWN_OBJECT_READ: [u16; 4] = [401, 200, 200, 404];
+
+fn table() -> Vec<Row> {
+    vec![
+        row("GET", "/api/health", "", none, PUBLIC),
+        // auth: public
+        row(
+            "POST",
+            "/api/auth/register",
+            "",
+            |f| Some(json!({"email": f.fresh_email, "password": PW, "tenant_name": "New Co"})),
+            [201; 4],
+        ),
+        row("GET", "/api/auth/verify-email", "token={verification}", none, PUBLIC),
+        row("POST", "/api/auth/verify-email", "", |f| Some(json!({"token": f.verification_token})), PUBLIC),
+        row("POST", "/api/auth/resend-verification", "", |f| Some(json!({"email": f.fresh_email})), [202; 4]),
+        row("POST", "/api/auth/login", "", |f| Some(json!({"email": f.member_email, "password": PW})), PUBLIC),
+        row("GET", "/api/auth/invitations/accept", "token={invitation}", none, PUBLIC),
+        row(
+            "POST",
+            "/api/auth/invitations/accept",
+            "",
+            |f| Some(json!({"token": f.invitation_token, "password": PW})),
+            PUBLIC,
+        ),
+        // auth: any member
+        row("POST", "/api/auth/logout", "", none, [401, 204, 204, 204]),
+        row("GET", "/api/auth/me", "", none, TENANT_READ),
+        row("GET", "/api/auth/tokens", "all=true", none, [401, 403, 200, 200]),
+        row("POST", "/api/auth/tokens", "", |_| Some(json!({"name": "matrix"})), [401, 201, 201, 201]),
+        row("DELETE", "/api/auth/tokens/{id}", "", none, [401, 404, 204, 404]),
+        row("GET", "/api/auth/tenant", "", none, TENANT_READ),
+        row("GET", "/api/auth/tenant/members", "", none, TENANT_READ),
+        // auth: admins
+        row(
+            "PATCH",
+            "/api/auth/tenant/members/{user_id}",
+            "",
+            |_| Some(json!({"role": "member"})),
+            [401, 403, 200, 404],
+        ),
+        row("DELETE", "/api/auth/tenant/members/{user_id}", "", none, [401, 403, 204, 404]),
+        row(
+            "POST",
+            "/api/auth/invitations",
+            "",
+            |f| Some(json!({"email": f.fresh_email, "role": "member"})),
+            [401, 403, 201, 201],
+        ),
+        row("GET", "/api/auth/invitations", "", none, [401, 403, 200, 200]),
+        row("DELETE", "/api/auth/invitations/{id}", "", none, [401, 403, 204, 404]),
+        // organizations and sites
+        row("GET", "/api/organizations", "", none, TENANT_READ),
+        row("POST", "/api/organizations", "", |_| Some(json!({"name": "Matrix Org"})), [401, 201, 201, 201]),
+        row("GET", "/api/organizations/{id}", "", none, OWN_OBJECT_READ),
+        row("PATCH", "/api/organizations/{id}", "", |_| Some(json!({"name": "Renamed"})), OWN_OBJECT_READ),
+        row("DELETE", "/api/organizations/{id}", "", none, [401, 204, 204, 404]),
+        row("GET", "/api/organizations/{id}/sites", "", none, OWN_OBJECT_READ),
+        row("POST", "/api/organizations/{id}/sites", "", |_| Some(json!({"name": "Plant"})), [401, 201, 201, 404]),
+        row("GET", "/api/organizations/{id}/sites/{site_id}", "", none, OWN_OBJECT_READ),
+        row(
+            "PATCH",
+            "/api/organizations/{id}/sites/{site_id}",
+            "",
+            |_| Some(json!({"address": "Elm St"})),
+            OWN_OBJECT_READ,
+        ),
+        row("DELETE", "/api/organizations/{id}/sites/{site_id}", "", none, [401, 204, 204, 404]),
+        // certificates
+        row("GET", "/api/certificates/types", "", none, PUBLIC),
+        row("GET", "/api/certificates/types/{code}", "", none, PUBLIC),
+        row("GET", "/api/certificates/public-search", "holder=matrix", none, PUBLIC),
+        row("GET", "/api/certificates", "", none, TENANT_READ),
+        row(
+            "POST",
+            "/api/certificates",
+            "",
+            |f| Some(json!({"organization_id": f.org, "certificate_type": "ISO_9001"})),
+            [401, 201, 201, 404],
+        ),
+        row("GET", "/api/certificates/{id}", "", none, OWN_OBJECT_READ),
+        row("PATCH", "/api/certificates/{id}", "", |_| Some(json!({"scope": "All"})), OWN_OBJECT_READ),
+        row("DELETE", "/api/certificates/{id}", "", none, [401, 204, 204, 404]),
+        row("POST", "/api/certificates/{id}/transition", "", |_| Some(json!({"to": "ACTIVE"})), OWN_OBJECT_READ),
+        // operators only (none of these callers is one)
+        row("GET", "/api/admin/status", "", none, [401, 403, 403, 403]),
+    ]
+}
+
+/// Fresh objects of the first tenant for one call.
+struct Fixture {
+    org: String,
+    site: String,
+    certificate: String,
+    invitation: String,
+    invitation_token: String,
+    admin_token_id: String,
+    extra_member: String,
+    member_user: String,
+    member_email: String,
+    verification_token: String,
+    fresh_email: String,
+}
+
+struct World {
+    srv: TestServer,
+    admin: Principal,
+    member: Principal,
+    other: Principal,
+    member_email: String,
+}
+
+impl World {
+    async fn new(backend: Backend) -> World {
+        let srv = TestServer::spawn(backend).await;
+        let admin_token = srv.signup("admin@matrix.example", PW, "Matrix").await;
+        let other_token = srv.signup("other@matrix.example", PW, "Other").await;
+        let admin = srv.principal(&admin_token).await;
+        let other = srv.principal(&other_token).await;
+        let member_email = "member@matrix.example".to_owned();
+        let inv = srv.core.tenancy().invite(&admin, &member_email, Role::Member).await.expect("invite");
+        accept(&srv, inv.token.expose()).await;
+        let member = srv.principal(&srv.login(&member_email, PW).await).await;
+        World { srv, admin, member, other, member_email }
+    }
+
+    /// A fresh token for `caller` (so log-out never breaks later calls).
+    async fn token(&self, caller: Caller) -> Option<String> {
+        let p = match caller {
+            Caller::Anonymous => return None,
+            Caller::Member => &self.member,
+            Caller::Admin => &self.admin,
+            Caller::OtherAdmin => &self.other,
+        };
+        let t = self.srv.core.tenancy().create_token(p, TokenRequest::default()).await.expect("token");
+        Some(t.secret.expose().to_owned())
+    }
+
+    async fn fixture(&self, row: &Row) -> Fixture {
+        let core = &self.srv.core;
+        let n = uuid::Uuid::new_v4().simple().to_string();
+        let org = core
+            .suppliers()
+            .create_organization(
+                &self.admin,
+                OrganizationInput { name: format!("Org {n}"), ..OrganizationInput::default() },
+            )
+            .await
+            .expect("organization");
+        let site = core
+            .suppliers()
+            .create_site(&self.admin, org.id, SiteInput { name: "Site".into(), address: None })
+            .await
+            .expect("site");
+        let cert = core
+            .certificates()
+            .create_certificate(
+                &self.admin,
+                CertificateInput {
+                    organization_id: OrganizationId(org.id.0),
+                    certificate_type: "ISO_9001".into(),
+                    ..CertificateInput::default()
+                },
+            )
+            .await
+            .expect("certificate");
+        let inv =
+            core.tenancy().invite(&self.admin, &format!("inv-{n}@matrix.example"), Role::Member).await.expect("invite");
+        let admin_token = core.tenancy().create_token(&self.admin, TokenRequest::default()).await.expect("token");
+        let extra_member = if row.method == "DELETE" && row.path.contains("/members/") {
+            let extra = core
+                .tenancy()
+                .invite(&self.admin, &format!("extra-{n}@matrix.example"), Role::Member)
+                .await
+                .expect("invite");
+            accept(&self.srv, extra.token.expose()).await.to_string()
+        } else {
+            String::new()
+        };
+        let verification_token = if row.path.contains("verify-email") {
+            core.tenancy()
+                .register(
+                    certwatch_core::tenancy::RegistrationRequest {
+                        email: format!("reg-{n}@matrix.example"),
+                        password: PW.into(),
+                        full_name: None,
+                        tenant_name: format!("Reg {n}"),
+                    },
+                    None,
+                )
+                .await
+                .expect("register")
+                .verification_token
+                .expose()
+                .to_owned()
+        } else {
+            String::new()
+        };
+        Fixture {
+            org: org.id.to_string(),
+            site: site.id.to_string(),
+            certificate: cert.id.to_string(),
+            invitation: inv.invitation.id.to_string(),
+            invitation_token: inv.token.expose().to_owned(),
+            admin_token_id: admin_token.token.id.to_string(),
+            extra_member,
+            member_user: self.member.user_id.to_string(),
+            member_email: self.member_email.clone(),
+            verification_token,
+            fresh_email: format!("fresh-{n}@matrix.example"),
+        }
+    }
+}
+
+async fn accept(srv: &TestServer, token: &str) -> certwatch_core::ids::UserId {
+    let (user, _) = srv
+        .core
+        .tenancy()
+        .accept_invitation(
+            AcceptInvitation { token: token.to_owned(), password: Some(PW.into()), full_name: None },
+            None,
+        )
+        .await
+        .expect("accept invitation");
+    user.id
+}
+
+/// The concrete path of `row` for this fixture; with `missing`, every
+/// object id is a random UUID instead.
+fn fill(row: &Row, f: &Fixture, missing: bool) -> String {
+    let mut out = String::new();
+    for seg in row.path.split('/').filter(|s| !s.is_empty()) {
+        let value = match seg {
+            "{id}" if row.path.starts_with("/api/organizations/") => f.org.clone(),
+            "{id}" if row.path.starts_with("/api/certificates/") => f.certificate.clone(),
+            "{id}" if row.path.starts_with("/api/auth/tokens/") => f.admin_token_id.clone(),
+            "{id}" if row.path.starts_with("/api/auth/invitations/") => f.invitation.clone(),
+            "{site_id}" => f.site.clone(),
+            "{user_id}" if row.method == "DELETE" => f.extra_member.clone(),
+            "{user_id}" => f.member_user.clone(),
+            "{code}" => "ISO_9001".into(),
+            s if s.starts_with('{') => panic!("no value for {s} in {} {}", row.method, row.path),
+            s => s.to_owned(),
+        };
+        let value =
+            if missing && seg.starts_with('{') && seg != "{code}" { uuid::Uuid::new_v4().to_string() } else { value };
+        out.push('/');
+        out.push_str(&value);
+    }
+    if !row.query.is_empty() {
+        out.push('?');
+        out.push_str(
+            &row.query.replace("{verification}", &f.verification_token).replace("{invitation}", &f.invitation_token),
+        );
+    }
+    out
+}
+
+/// Every (METHOD, path) of the OpenAPI document.
+fn documented_routes(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut routes = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("path item").keys() {
+            if ["get", "put", "post", "delete", "patch", "head", "options", "trace"].contains(&method.as_str()) {
+                routes.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+fn comparable(a: &Answer) -> (u16, Value, Value, Value) {
+    (a.status, a.body["type"].clone(), a.body["title"].clone(), a.body["detail"].clone())
+}
+
+async fn matrix(backend: Backend) {
+    let world = World::new(backend).await;
+    let srv = &world.srv;
+    let doc = srv.call("GET", "/api/schema", None, None).await.body;
+    let documented = documented_routes(&doc);
+    let rows = table();
+    let listed: BTreeSet<(String, String)> = rows.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
+    assert_eq!(listed.len(), rows.len(), "a route is listed twice in the table");
+    let undocumented: Vec<_> = listed.difference(&documented).collect();
+    let untested: Vec<_> = documented.difference(&listed).collect();
+    assert!(undocumented.is_empty(), "table entries for routes the API does not have: {undocumented:?}");
+    assert!(untested.is_empty(), "routes without an entry in the permission table: {untested:?}");
+
+    let mut failures = Vec::new();
+    for row in &rows {
+        for (i, caller) in CALLERS.into_iter().enumerate() {
+            let f = world.fixture(row).await;
+            let path = fill(row, &f, false);
+            let token = world.token(caller).await;
+            let body = (row.body)(&f);
+            let a = srv.call(row.method, &path, token.as_deref(), body.as_ref()).await;
+            let expected = row.expect[i];
+            if a.status != expected {
+                failures.push(format!(
+                    "{} {path} as {caller:?}: expected {expected}, got {} {}",
+                    row.method, a.status, a.text
+                ));
+                continue;
+            }
+            if a.status >= 400 && !a.is_problem() {
+                failures.push(format!(
+                    "{} {path} as {caller:?}: {} is not a problem document: {}",
+                    row.method, a.status, a.text
+                ));
+            }
+            if a.status >= 500 {
+                failures.push(format!("{} {path} as {caller:?}: server error", row.method));
+            }
+            // Another tenant's objects must look exactly like missing ones.
+            if caller == Caller::OtherAdmin && expected == 404 && row.path.contains('{') {
+                let f2 = world.fixture(row).await;
+                let missing = fill(row, &f2, true);
+                let token = world.token(caller).await;
+                let m = srv.call(row.method, &missing, token.as_deref(), (row.body)(&f2).as_ref()).await;
+                if comparable(&a) != comparable(&m) {
+                    failures.push(format!(
+                        "{} {}: another tenant's object answers {} but a missing one {}",
+                        row.method, row.path, a.text, m.text
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} permission matrix failures:\n{}", failures.len(), failures.join("\n"));
+
+    // An operator (whatever the tenant role) reads the system status.
+    srv.core.tenancy().set_operator("member@matrix.example", true).await.expect("operator");
+    let token = world.token(Caller::Member).await;
+    let a = srv.call("GET", "/api/admin/status", token.as_deref(), None).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert!(a.body["tenants"].as_u64().is_some_and(|n| n >= 2), "{}", a.text);
+    assert!(a.body["certificates_by_status"].is_object(), "{}", a.text);
+}
+
+#[tokio::test]
+async fn permission_matrix_sqlite() {
+    matrix(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn permission_matrix_postgres() {
+    matrix(Backend::Postgres).await;
+}
