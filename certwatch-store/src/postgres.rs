@@ -1,6 +1,6 @@
 //! The Postgres backend: [`PgStore`] and its transactions.
 //!
-//! Every transaction starts with one round trip that sets the row-level
+//! Every transaction starts with one round trip (BEGIN plus the settings) that sets the row-level
 //! security context transaction-locally: `app.tenant_id` (the tenant's id,
 //! or `''` in system scope) and `app.system` (`'on'` in system scope, else
 //! `'off'`). The policies of the schema then limit every tenant-owned table
@@ -78,17 +78,17 @@ impl PgStore {
 #[async_trait]
 impl Store for PgStore {
     async fn begin(&self, scope: Scope) -> Result<Box<dyn Tx>, StoreError> {
-        let mut tx = self.pool.begin().await.db()?;
         let (tenant, system) = match scope {
             Scope::Tenant(t) => (t.to_string(), "off"),
             Scope::System => (String::new(), "on"),
         };
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true), set_config('app.system', $2, true)")
-            .bind(tenant)
-            .bind(system)
-            .execute(&mut *tx)
-            .await
-            .db()?;
+        // One round trip: BEGIN and the row-level security context travel
+        // together in a simple-protocol query. Both values are ours (a UUID
+        // rendered by the uuid crate, a constant), never caller text.
+        let begin = format!(
+            "BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true), set_config('app.system', '{system}', true)"
+        );
+        let tx = self.pool.begin_with(begin).await.db()?;
         Ok(Box::new(PgTx { scope, tx }))
     }
 

@@ -26,7 +26,7 @@ use certwatch_core::suppliers::{
 };
 use certwatch_core::tenancy::{
     ApiToken, EmailAddress, EmailVerification, Invitation, InvitationStatus, Member, Membership, PasswordHash, Role,
-    Tenant, TokenHash, User,
+    Tenant, TokenHash, TokenPrincipal, User,
 };
 
 /// A stored value that does not parse any more.
@@ -496,5 +496,26 @@ impl TryFrom<PublicCertificateRow> for PublicCertificate {
             expiry_date: r.expiry_date,
             source_url: r.source_url,
         })
+    }
+}
+
+/// `api_tokens` joined with the user and their membership in the token's tenant.
+#[derive(sqlx::FromRow)]
+pub(crate) struct TokenPrincipalRow {
+    #[sqlx(flatten)]
+    token: ApiTokenRow,
+    member_role: Option<String>,
+    user_active: bool,
+    user_operator: bool,
+}
+
+impl TryFrom<TokenPrincipalRow> for TokenPrincipal {
+    type Error = StoreError;
+    fn try_from(r: TokenPrincipalRow) -> Result<Self, StoreError> {
+        let role = match r.member_role {
+            Some(s) => Some(s.parse().map_err(|e| corrupt("memberships.role", e))?),
+            None => None,
+        };
+        Ok(TokenPrincipal { token: r.token.into(), role, user_active: r.user_active, user_operator: r.user_operator })
     }
 }

@@ -504,6 +504,9 @@ async fn story(db: TestDb) {
     c.delete_certificate(&admin, s2.id).await.expect("delete cert");
     assert!(matches!(c.get_certificate(&admin, s2.id).await, Err(Error::NotFound { .. })));
     s.delete_organization(&admin, gamma.id).await.expect("delete org");
+    let after_delete = s.list_organizations(&admin, &OrganizationQuery::default()).await.expect("list");
+    assert_eq!(after_delete.total, 2, "the maintained organization count follows deletions");
+    assert_eq!(after_delete.items.len(), 2);
 
     // --- outbox and audit --------------------------------------------------
     let mut tx = db.store.begin(Scope::Tenant(admin.tenant_id)).await.expect("tx");

@@ -14,7 +14,8 @@ use crate::ids::{ApiTokenId, CertificateId, EventId, InvitationId, OrganizationI
 use crate::pagination::Page;
 use crate::suppliers::{CertificateCounts, Organization, OrganizationQuery, OrganizationSummary, Site};
 use crate::tenancy::{
-    ApiToken, EmailVerification, Invitation, InvitationStatus, Member, Membership, Role, Tenant, TokenHash, User,
+    ApiToken, EmailVerification, Invitation, InvitationStatus, Member, Membership, Role, Tenant, TokenHash,
+    TokenPrincipal, User,
 };
 
 type R<T> = Result<T, StoreError>;
@@ -82,8 +83,9 @@ pub trait TenancyRepo {
 
     /// Inserts an API token.
     async fn insert_api_token(&mut self, t: &ApiToken) -> R<()>;
-    /// A token by secret hash (system scope).
-    async fn find_api_token(&mut self, hash: &TokenHash) -> R<Option<ApiToken>>;
+    /// A token by secret hash with what authentication needs of its user,
+    /// in one look-up (system scope; it runs on every request).
+    async fn find_token_principal(&mut self, hash: &TokenHash) -> R<Option<TokenPrincipal>>;
     /// A token of the tenant.
     async fn get_api_token(&mut self, tenant: TenantId, id: ApiTokenId) -> R<Option<ApiToken>>;
     /// The tenant's tokens (of one user when given), newest first.

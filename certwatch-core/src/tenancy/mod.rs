@@ -12,7 +12,8 @@ pub mod slug;
 
 pub use errors::AuthError;
 pub use model::{
-    ApiToken, EmailAddress, EmailVerification, Invitation, InvitationStatus, Member, Membership, Role, Tenant, User,
+    ApiToken, EmailAddress, EmailVerification, Invitation, InvitationStatus, Member, Membership, Role, Tenant,
+    TokenPrincipal, User,
 };
 pub use secrets::{PasswordHash, PasswordHasher, Secret, TokenHash};
 pub use service::{

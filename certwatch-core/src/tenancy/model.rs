@@ -265,6 +265,19 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
 }
 
+/// A token with the facts about its user that authentication checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPrincipal {
+    /// The token.
+    pub token: ApiToken,
+    /// The user's role in the token's tenant; `None` when no longer a member.
+    pub role: Option<Role>,
+    /// Whether the user is active.
+    pub user_active: bool,
+    /// Whether the user is an operator.
+    pub user_operator: bool,
+}
+
 /// A pending e-mail address verification (valid 24 hours, single use).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailVerification {

@@ -372,16 +372,16 @@ impl<'a> TenancyService<'a> {
         // Token look-up precedes knowing the tenant: the one system-scope
         // read on the request path.
         let mut tx = self.app.inner.store.begin(Scope::System).await?;
-        let token = tx.find_api_token(&TokenHash::of(secret)).await?.ok_or(AuthError::UnknownToken)?;
+        let found = tx.find_token_principal(&TokenHash::of(secret)).await?.ok_or(AuthError::UnknownToken)?;
+        let token = found.token;
         if token.revoked_at.is_some() {
             return Err(AuthError::RevokedToken.into());
         }
         if token.expires_at.is_some_and(|e| e <= now) {
             return Err(AuthError::ExpiredToken.into());
         }
-        let membership = tx.get_membership(token.tenant_id, token.user_id).await?.ok_or(AuthError::MembershipGone)?;
-        let user = tx.get_user(token.user_id).await?.ok_or(AuthError::MembershipGone)?;
-        if !user.is_active {
+        let role = found.role.ok_or(AuthError::MembershipGone)?;
+        if !found.user_active {
             return Err(AuthError::MembershipGone.into());
         }
         let stale = token.last_used_at.is_none_or(|t| now - t >= self.app.inner.config.token_touch_interval);
@@ -392,9 +392,9 @@ impl<'a> TenancyService<'a> {
         Ok(Principal {
             user_id: token.user_id,
             tenant_id: token.tenant_id,
-            role: membership.role,
+            role,
             token_id: Some(token.id),
-            is_operator: user.is_operator,
+            is_operator: found.user_operator,
             request_id: None,
         })
     }

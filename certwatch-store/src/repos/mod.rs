@@ -38,7 +38,8 @@ pub(crate) mod prelude {
         CertificateCounts, Organization, OrganizationOrder, OrganizationQuery, OrganizationSummary, Site,
     };
     pub(crate) use certwatch_core::tenancy::{
-        ApiToken, EmailVerification, Invitation, InvitationStatus, Member, Membership, Role, Tenant, TokenHash, User,
+        ApiToken, EmailVerification, Invitation, InvitationStatus, Member, Membership, Role, Tenant, TokenHash,
+        TokenPrincipal, User,
     };
 
     pub(crate) use super::certificates::impl_certificate_repo;

@@ -92,6 +92,11 @@ macro_rules! impl_supplier_repo {
                 .execute(&mut *self.tx)
                 .await
                 .db()?;
+                sqlx::query("UPDATE tenants SET organization_count = organization_count + 1 WHERE id = $1")
+                    .bind(o.tenant_id.as_uuid())
+                    .execute(&mut *self.tx)
+                    .await
+                    .db()?;
                 Ok(())
             }
 
@@ -162,6 +167,13 @@ macro_rules! impl_supplier_repo {
                     .execute(&mut *self.tx)
                     .await
                     .db()?;
+                if done.rows_affected() > 0 {
+                    sqlx::query("UPDATE tenants SET organization_count = organization_count - 1 WHERE id = $1")
+                        .bind(tenant.as_uuid())
+                        .execute(&mut *self.tx)
+                        .await
+                        .db()?;
+                }
                 Ok(done.rows_affected() > 0)
             }
 
@@ -176,9 +188,21 @@ macro_rules! impl_supplier_repo {
                 }
                 let (today, end) = expiring_window(today);
 
-                let mut qb = QueryBuilder::<Db>::new("SELECT count(*) FROM organizations o");
-                push_organization_filters(&mut qb, tenant, q, today, end);
-                let total: i64 = qb.build_query_scalar().fetch_one(&mut *self.tx).await.db()?;
+                let unfiltered =
+                    q.search.is_none() && q.country.is_none() && q.has_expiring.is_none() && q.has_expired.is_none();
+                let total: i64 = if unfiltered {
+                    // The maintained counter: no scan of the tenant's organizations.
+                    sqlx::query_scalar("SELECT organization_count FROM tenants WHERE id = $1")
+                        .bind(tenant.as_uuid())
+                        .fetch_optional(&mut *self.tx)
+                        .await
+                        .db()?
+                        .unwrap_or(0)
+                } else {
+                    let mut qb = QueryBuilder::<Db>::new("SELECT count(*) FROM organizations o");
+                    push_organization_filters(&mut qb, tenant, q, today, end);
+                    qb.build_query_scalar().fetch_one(&mut *self.tx).await.db()?
+                };
 
                 let mut qb = QueryBuilder::<Db>::new(
                     "SELECT o.id, o.tenant_id, o.external_id, o.name, o.website, o.lei, o.vat, o.country, \

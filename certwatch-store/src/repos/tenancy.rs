@@ -379,18 +379,27 @@ macro_rules! impl_tenancy_repo {
                 Ok(())
             }
 
-            async fn find_api_token(&mut self, hash: &TokenHash) -> R<Option<ApiToken>> {
+            async fn find_token_principal(&mut self, hash: &TokenHash) -> R<Option<TokenPrincipal>> {
                 // System scope: authentication precedes knowing the tenant.
-                let row = sqlx::query_as::<_, ApiTokenRow>(concat!(
-                    "SELECT ",
-                    api_token_columns!(),
-                    " FROM api_tokens WHERE token_hash = $1"
-                ))
+                let row = sqlx::query_as::<_, TokenPrincipalRow>(
+                    "SELECT t.id, t.tenant_id, t.user_id, t.name, t.token_hash, t.prefix, t.expires_at, \
+                     t.last_used_at, t.revoked_at, t.created_at, m.role AS member_role, \
+                     u.is_active AS user_active, u.is_operator AS user_operator \
+                     FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                     LEFT JOIN memberships m ON m.tenant_id = t.tenant_id AND m.user_id = t.user_id \
+                     WHERE t.token_hash = $1",
+                )
                 .bind(hash.as_str())
                 .fetch_optional(&mut *self.tx)
                 .await
                 .db()?;
-                Ok(row.map(ApiToken::from).filter(|t| self.sees(t.tenant_id)))
+                match row {
+                    Some(r) => {
+                        let p = TokenPrincipal::try_from(r)?;
+                        Ok(self.sees(p.token.tenant_id).then_some(p))
+                    }
+                    None => Ok(None),
+                }
             }
 
             async fn get_api_token(&mut self, tenant: TenantId, id: ApiTokenId) -> R<Option<ApiToken>> {
