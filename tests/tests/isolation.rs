@@ -9,32 +9,13 @@ use std::str::FromStr;
 use certwatch_core::authz::Principal;
 use certwatch_core::certificates::{CertificateInput, CertificateStatus, TransitionRequest};
 use certwatch_core::suppliers::{CertificateCounts, OrganizationInput};
-use certwatch_core::tenancy::{LoginRequest, RegistrationRequest};
 use certwatch_core::{CertWatch, Error};
 use certwatch_tests::{admin_url, core_with_clock, Backend, TestDb};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, Executor, Row};
 
 async fn tenant_with_data(app: &CertWatch, email: &str, certs: usize) -> Principal {
-    let t = app.tenancy();
-    let reg = t
-        .register(
-            RegistrationRequest {
-                email: email.into(),
-                password: "correct horse battery".into(),
-                full_name: None,
-                tenant_name: email.into(),
-            },
-            None,
-        )
-        .await
-        .expect("register");
-    t.verify_email(reg.verification_token.expose(), None).await.expect("verify");
-    let login = t
-        .login(LoginRequest { email: email.into(), password: "correct horse battery".into(), tenant_slug: None }, None)
-        .await
-        .expect("login");
-    let p = t.authenticate(login.issued.secret.expose()).await.expect("auth");
+    let (p, _) = certwatch_tests::seed::admin_of(app, email).await;
     let org = app
         .suppliers()
         .create_organization(&p, OrganizationInput { name: format!("Supplier of {email}"), ..Default::default() })
