@@ -78,18 +78,11 @@ impl PgStore {
 #[async_trait]
 impl Store for PgStore {
     async fn begin(&self, scope: Scope) -> Result<Box<dyn Tx>, StoreError> {
-        let (tenant, system) = match scope {
-            Scope::Tenant(t) => (t.to_string(), "off"),
-            Scope::System => (String::new(), "on"),
-        };
-        // One round trip: BEGIN and the row-level security context travel
-        // together in a simple-protocol query. Both values are ours (a UUID
-        // rendered by the uuid crate, a constant), never caller text.
-        let begin = format!(
-            "BEGIN; SELECT set_config('app.tenant_id', '{tenant}', true), set_config('app.system', '{system}', true)"
-        );
-        let tx = self.pool.begin_with(begin).await.db()?;
-        Ok(Box::new(PgTx { scope, tx }))
+        self.begin_as(scope, "BEGIN").await
+    }
+
+    async fn begin_read(&self, scope: Scope) -> Result<Box<dyn Tx>, StoreError> {
+        self.begin_as(scope, "BEGIN READ ONLY").await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -99,6 +92,24 @@ impl Store for PgStore {
 
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+}
+
+impl PgStore {
+    /// Opens a transaction with `begin` (`BEGIN` or `BEGIN READ ONLY`) and the
+    /// row-level security context in one round trip: both travel together in
+    /// a simple-protocol query. Both values are ours (a UUID rendered by the
+    /// uuid crate, a constant), never caller text.
+    async fn begin_as(&self, scope: Scope, begin: &str) -> Result<Box<dyn Tx>, StoreError> {
+        let (tenant, system) = match scope {
+            Scope::Tenant(t) => (t.to_string(), "off"),
+            Scope::System => (String::new(), "on"),
+        };
+        let statement = format!(
+            "{begin}; SELECT set_config('app.tenant_id', '{tenant}', true), set_config('app.system', '{system}', true)"
+        );
+        let tx = self.pool.begin_with(statement).await.db()?;
+        Ok(Box::new(PgTx { scope, tx }))
     }
 }
 

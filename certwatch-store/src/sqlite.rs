@@ -114,6 +114,12 @@ impl Store for SqliteStore {
         Ok(Box::new(SqliteTx { scope, tx }))
     }
 
+    async fn begin_read(&self, scope: Scope) -> Result<Box<dyn Tx>, StoreError> {
+        // Deferred: under WAL, readers run beside the one writer.
+        let tx = self.pool.begin_with("BEGIN DEFERRED").await.db()?;
+        Ok(Box::new(SqliteTx { scope, tx }))
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await.db()?;
         Ok(())

@@ -65,18 +65,22 @@ impl<'a> CertificateService<'a> {
 
     async fn tx(&self, p: &Principal, action: Action) -> Result<Box<dyn Tx>> {
         authorize(p, action)?;
-        Ok(self.app.inner.store.begin(Scope::Tenant(p.tenant_id)).await?)
+        let scope = Scope::Tenant(p.tenant_id);
+        Ok(match action {
+            Action::ReadTenantData => self.app.inner.store.begin_read(scope).await?,
+            _ => self.app.inner.store.begin(scope).await?,
+        })
     }
 
     /// Every certificate type (global master data).
     pub async fn list_types(&self) -> Result<Vec<CertificateType>> {
-        let mut tx = self.app.inner.store.begin(Scope::System).await?;
+        let mut tx = self.app.inner.store.begin_read(Scope::System).await?;
         Ok(tx.list_certificate_types().await?)
     }
 
     /// One certificate type by code.
     pub async fn get_type(&self, code: &str) -> Result<CertificateType> {
-        let mut tx = self.app.inner.store.begin(Scope::System).await?;
+        let mut tx = self.app.inner.store.begin_read(Scope::System).await?;
         tx.get_certificate_type(code.trim()).await?.ok_or_else(|| Error::not_found("certificate_type"))
     }
 
@@ -102,7 +106,7 @@ impl<'a> CertificateService<'a> {
             }
         };
         errs.into_result(())?;
-        let mut tx = self.app.inner.store.begin(Scope::System).await?;
+        let mut tx = self.app.inner.store.begin_read(Scope::System).await?;
         let holder = holder.map(|h| h.to_lowercase());
         let found = tx.search_public_certificates(number.as_deref(), holder.as_deref(), limit * 4).await?;
         let mut seen = BTreeSet::new();

@@ -70,6 +70,14 @@ pub enum StoreError {
 pub trait Store: Send + Sync {
     /// Starts a transaction limited to `scope`.
     async fn begin(&self, scope: Scope) -> Result<Box<dyn Tx>, StoreError>;
+    /// Starts a transaction that only reads, which the backend may run
+    /// beside other transactions (SQLite: a deferred `BEGIN`, so readers
+    /// don't queue behind the write lock; Postgres: `READ ONLY`). Callers
+    /// must only read in it: Postgres refuses writes, SQLite may answer
+    /// busy. Defaults to [`Store::begin`].
+    async fn begin_read(&self, scope: Scope) -> Result<Box<dyn Tx>, StoreError> {
+        self.begin(scope).await
+    }
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
     /// A short name of the backend ("postgres", "sqlite") for logs and health.

@@ -37,7 +37,11 @@ impl<'a> SupplierService<'a> {
 
     async fn tx(&self, p: &Principal, action: Action) -> Result<Box<dyn Tx>> {
         authorize(p, action)?;
-        Ok(self.app.inner.store.begin(Scope::Tenant(p.tenant_id)).await?)
+        let scope = Scope::Tenant(p.tenant_id);
+        Ok(match action {
+            Action::ReadTenantData => self.app.inner.store.begin_read(scope).await?,
+            _ => self.app.inner.store.begin(scope).await?,
+        })
     }
 
     /// Creates an organization after validating every field.

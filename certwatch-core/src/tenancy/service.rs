@@ -145,6 +145,10 @@ impl<'a> TenancyService<'a> {
         Ok(self.app.inner.store.begin(Scope::Tenant(p.tenant_id)).await?)
     }
 
+    async fn tenant_read(&self, p: &Principal) -> Result<Box<dyn Tx>> {
+        Ok(self.app.inner.store.begin_read(Scope::Tenant(p.tenant_id)).await?)
+    }
+
     /// Registers a user and a new tenant with the user as its admin. The user
     /// stays inactive until the e-mail address is verified with the returned
     /// token.
@@ -370,8 +374,9 @@ impl<'a> TenancyService<'a> {
         }
         let now = self.now();
         // Token look-up precedes knowing the tenant: the one system-scope
-        // read on the request path.
-        let mut tx = self.app.inner.store.begin(Scope::System).await?;
+        // read on the request path. Read-only; the occasional last-used
+        // stamp is written in its own short transaction below.
+        let mut tx = self.app.inner.store.begin_read(Scope::System).await?;
         let found = tx.find_token_principal(&TokenHash::of(secret)).await?.ok_or(AuthError::UnknownToken)?;
         let token = found.token;
         if token.revoked_at.is_some() {
@@ -385,9 +390,11 @@ impl<'a> TenancyService<'a> {
             return Err(AuthError::MembershipGone.into());
         }
         let stale = token.last_used_at.is_none_or(|t| now - t >= self.app.inner.config.token_touch_interval);
+        drop(tx);
         if stale {
-            tx.touch_api_token(token.tenant_id, token.id, now).await?;
-            tx.commit().await?;
+            let mut w = self.app.inner.store.begin(Scope::Tenant(token.tenant_id)).await?;
+            w.touch_api_token(token.tenant_id, token.id, now).await?;
+            w.commit().await?;
         }
         Ok(Principal {
             user_id: token.user_id,
@@ -413,7 +420,7 @@ impl<'a> TenancyService<'a> {
 
     /// The principal's user, tenant and role.
     pub async fn me(&self, p: &Principal) -> Result<(User, Tenant, Role)> {
-        let mut tx = self.tenant_tx(p).await?;
+        let mut tx = self.tenant_read(p).await?;
         let user = tx.get_user(p.user_id).await?.ok_or_else(|| Error::not_found("user"))?;
         let tenant = tx.get_tenant(p.tenant_id).await?.ok_or_else(|| Error::not_found("tenant"))?;
         Ok((user, tenant, p.role))
@@ -421,7 +428,7 @@ impl<'a> TenancyService<'a> {
 
     /// The principal's tenant.
     pub async fn tenant(&self, p: &Principal) -> Result<Tenant> {
-        let mut tx = self.tenant_tx(p).await?;
+        let mut tx = self.tenant_read(p).await?;
         tx.get_tenant(p.tenant_id).await?.ok_or_else(|| Error::not_found("tenant"))
     }
 
@@ -450,14 +457,14 @@ impl<'a> TenancyService<'a> {
 
     /// The principal's own tokens.
     pub async fn list_tokens(&self, p: &Principal) -> Result<Vec<ApiToken>> {
-        let mut tx = self.tenant_tx(p).await?;
+        let mut tx = self.tenant_read(p).await?;
         Ok(tx.list_api_tokens(p.tenant_id, Some(p.user_id)).await?)
     }
 
     /// Every token of the tenant (admins).
     pub async fn list_all_tokens(&self, p: &Principal) -> Result<Vec<ApiToken>> {
         authorize(p, Action::ListAllTokens)?;
-        let mut tx = self.tenant_tx(p).await?;
+        let mut tx = self.tenant_read(p).await?;
         Ok(tx.list_api_tokens(p.tenant_id, None).await?)
     }
 
@@ -533,7 +540,7 @@ impl<'a> TenancyService<'a> {
     pub async fn list_invitations(&self, p: &Principal) -> Result<Vec<Invitation>> {
         authorize(p, Action::ManageInvitations)?;
         let now = self.now();
-        let mut tx = self.tenant_tx(p).await?;
+        let mut tx = self.tenant_read(p).await?;
         let mut list = tx.list_invitations(p.tenant_id).await?;
         for i in &mut list {
             if i.status == InvitationStatus::Pending && i.expires_at <= now {
@@ -662,7 +669,7 @@ impl<'a> TenancyService<'a> {
     /// The tenant's members.
     pub async fn list_members(&self, p: &Principal) -> Result<Vec<Member>> {
         authorize(p, Action::ReadTenantData)?;
-        let mut tx = self.tenant_tx(p).await?;
+        let mut tx = self.tenant_read(p).await?;
         Ok(tx.list_members(p.tenant_id).await?)
     }
 
