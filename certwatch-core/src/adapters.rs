@@ -8,6 +8,8 @@ use uuid::Uuid;
 
 use crate::ports::{Clock, IdGenerator};
 
+pub use crate::webhooks::http::ReqwestWebhookSender;
+
 /// Truncates to the microsecond, the precision both databases keep, so a
 /// value read back equals the value written.
 pub fn to_micros(t: DateTime<Utc>) -> DateTime<Utc> {

@@ -94,6 +94,14 @@ impl CertWatch {
     pub fn operations(&self) -> crate::operations::OperationsService<'_> {
         crate::operations::OperationsService::new(self)
     }
+    /// Webhook subscribers, subscriptions, deliveries.
+    pub fn webhooks(&self) -> crate::webhooks::WebhookService<'_> {
+        crate::webhooks::WebhookService::new(self)
+    }
+    /// Background jobs: enqueue, dead jobs, the reaper.
+    pub fn jobs(&self) -> crate::jobs::JobsService<'_> {
+        crate::jobs::JobsService::new(self)
+    }
     /// The store the services use.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store

@@ -18,14 +18,34 @@ pub enum EventType {
     /// A watched field of a certificate changed.
     #[serde(rename = "certificate.updated")]
     CertificateUpdated,
+    /// An active certificate entered the 30-day or the 7-day expiry window.
+    #[serde(rename = "certificate.expiring")]
+    CertificateExpiring,
+    /// A certificate passed its expiry date and became EXPIRED.
+    #[serde(rename = "certificate.expired")]
+    CertificateExpired,
+    /// A test event sent on request to one subscriber.
+    #[serde(rename = "webhook.test")]
+    WebhookTest,
 }
 
 impl EventType {
+    /// Every event type, in a stable order.
+    pub const ALL: [EventType; 5] = [
+        EventType::CertificateCreated,
+        EventType::CertificateUpdated,
+        EventType::CertificateExpiring,
+        EventType::CertificateExpired,
+        EventType::WebhookTest,
+    ];
     /// The stored and wire name.
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::CertificateCreated => "certificate.created",
             EventType::CertificateUpdated => "certificate.updated",
+            EventType::CertificateExpiring => "certificate.expiring",
+            EventType::CertificateExpired => "certificate.expired",
+            EventType::WebhookTest => "webhook.test",
         }
     }
     /// Parses a stored name.
@@ -33,6 +53,9 @@ impl EventType {
         match s {
             "certificate.created" => Some(Self::CertificateCreated),
             "certificate.updated" => Some(Self::CertificateUpdated),
+            "certificate.expiring" => Some(Self::CertificateExpiring),
+            "certificate.expired" => Some(Self::CertificateExpired),
+            "webhook.test" => Some(Self::WebhookTest),
             _ => None,
         }
     }

@@ -20,7 +20,10 @@ pub mod authz;
 pub mod certificates;
 mod error;
 pub mod events;
+pub mod expiry;
+pub mod extraction;
 pub mod ids;
+pub mod jobs;
 pub mod net;
 pub mod operations;
 pub mod pagination;
@@ -28,6 +31,7 @@ pub mod ports;
 pub mod suppliers;
 pub mod tenancy;
 pub mod validation;
+pub mod webhooks;
 
 mod app;
 

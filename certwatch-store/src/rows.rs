@@ -499,6 +499,158 @@ impl TryFrom<PublicCertificateRow> for PublicCertificate {
     }
 }
 
+/// A stored count of attempts as `u32`.
+fn attempts(column: &str, n: i32) -> Result<u32, StoreError> {
+    u32::try_from(n).map_err(|e| corrupt(column, e))
+}
+
+/// `jobs`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct JobRow {
+    id: Uuid,
+    tenant_id: Option<Uuid>,
+    kind: String,
+    payload: Json<Value>,
+    status: String,
+    attempts: i32,
+    max_attempts: i32,
+    run_at: DateTime<Utc>,
+    lease_until: Option<DateTime<Utc>>,
+    locked_by: Option<String>,
+    last_error: Option<String>,
+    request_id: Option<String>,
+    dedupe_key: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<JobRow> for certwatch_core::jobs::Job {
+    type Error = StoreError;
+    fn try_from(r: JobRow) -> Result<Self, StoreError> {
+        Ok(certwatch_core::jobs::Job {
+            id: r.id.into(),
+            tenant_id: r.tenant_id.map(Into::into),
+            kind: r.kind,
+            payload: r.payload.0,
+            status: certwatch_core::jobs::JobStatus::parse(&r.status)
+                .ok_or_else(|| corrupt("jobs.status", format!("unknown status {:?}", r.status)))?,
+            attempts: attempts("jobs.attempts", r.attempts)?,
+            max_attempts: attempts("jobs.max_attempts", r.max_attempts)?,
+            run_at: r.run_at,
+            lease_until: r.lease_until,
+            locked_by: r.locked_by,
+            last_error: r.last_error,
+            request_id: r.request_id,
+            dedupe_key: r.dedupe_key,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            finished_at: r.finished_at,
+        })
+    }
+}
+
+/// `subscribers`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SubscriberRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    name: String,
+    webhook_url: String,
+    api_key_hash: String,
+    api_key_prefix: String,
+    signing_secret: String,
+    is_active: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<SubscriberRow> for certwatch_core::webhooks::Subscriber {
+    fn from(r: SubscriberRow) -> Self {
+        certwatch_core::webhooks::Subscriber {
+            id: r.id.into(),
+            tenant_id: r.tenant_id.into(),
+            name: r.name,
+            webhook_url: r.webhook_url,
+            api_key_hash: TokenHash::from_stored(r.api_key_hash),
+            api_key_prefix: r.api_key_prefix,
+            signing_secret: r.signing_secret,
+            is_active: r.is_active,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// `subscriptions`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SubscriptionRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    subscriber_id: Uuid,
+    organization_id: Option<Uuid>,
+    certificate_type: Option<String>,
+    event_types: Json<std::collections::BTreeSet<String>>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<SubscriptionRow> for certwatch_core::webhooks::Subscription {
+    fn from(r: SubscriptionRow) -> Self {
+        certwatch_core::webhooks::Subscription {
+            id: r.id.into(),
+            tenant_id: r.tenant_id.into(),
+            subscriber_id: r.subscriber_id.into(),
+            organization_id: r.organization_id.map(Into::into),
+            certificate_type: r.certificate_type,
+            event_types: r.event_types.0,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// `webhook_deliveries`.
+#[derive(sqlx::FromRow)]
+pub(crate) struct DeliveryRow {
+    id: Uuid,
+    tenant_id: Uuid,
+    subscriber_id: Uuid,
+    subscription_id: Option<Uuid>,
+    event_id: Option<Uuid>,
+    event_type: String,
+    payload: Json<Value>,
+    status: String,
+    attempts: i32,
+    response_status: Option<i32>,
+    error_message: Option<String>,
+    created_at: DateTime<Utc>,
+    delivered_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<DeliveryRow> for certwatch_core::webhooks::Delivery {
+    type Error = StoreError;
+    fn try_from(r: DeliveryRow) -> Result<Self, StoreError> {
+        Ok(certwatch_core::webhooks::Delivery {
+            id: r.id.into(),
+            tenant_id: r.tenant_id.into(),
+            subscriber_id: r.subscriber_id.into(),
+            subscription_id: r.subscription_id.map(Into::into),
+            event_id: r.event_id.map(Into::into),
+            event_type: r.event_type,
+            payload: r.payload.0,
+            status: certwatch_core::webhooks::DeliveryStatus::parse(&r.status)
+                .ok_or_else(|| corrupt("webhook_deliveries.status", format!("unknown status {:?}", r.status)))?,
+            attempts: attempts("webhook_deliveries.attempts", r.attempts)?,
+            response_status: r
+                .response_status
+                .map(|s| u16::try_from(s).map_err(|e| corrupt("webhook_deliveries.response_status", e)))
+                .transpose()?,
+            error_message: r.error_message,
+            created_at: r.created_at,
+            delivered_at: r.delivered_at,
+        })
+    }
+}
+
 /// `api_tokens` joined with the user and their membership in the token's tenant.
 #[derive(sqlx::FromRow)]
 pub(crate) struct TokenPrincipalRow {

@@ -117,6 +117,41 @@ pub(crate) fn limit_offset(page: &PageRequest) -> (i64, i64) {
     (i64::from(page.page_size()), i64::try_from(page.offset()).unwrap_or(i64::MAX))
 }
 
+/// Columns of `jobs`, in the order of [`crate::rows::JobRow`].
+macro_rules! job_columns {
+    () => {
+        "id, tenant_id, kind, payload, status, attempts, max_attempts, run_at, lease_until, locked_by, \
+         last_error, request_id, dedupe_key, created_at, updated_at, finished_at"
+    };
+}
+pub(crate) use job_columns;
+
+/// Columns of `subscribers`.
+macro_rules! subscriber_columns {
+    () => {
+        "id, tenant_id, name, webhook_url, api_key_hash, api_key_prefix, signing_secret, is_active, \
+         created_at, updated_at"
+    };
+}
+pub(crate) use subscriber_columns;
+
+/// Columns of `subscriptions`.
+macro_rules! subscription_columns {
+    () => {
+        "id, tenant_id, subscriber_id, organization_id, certificate_type, event_types, created_at"
+    };
+}
+pub(crate) use subscription_columns;
+
+/// Columns of `webhook_deliveries`.
+macro_rules! delivery_columns {
+    () => {
+        "id, tenant_id, subscriber_id, subscription_id, event_id, event_type, payload, status, attempts, \
+         response_status, error_message, created_at, delivered_at"
+    };
+}
+pub(crate) use delivery_columns;
+
 #[cfg(test)]
 mod tests {
     use super::*;

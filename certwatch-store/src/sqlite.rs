@@ -149,3 +149,6 @@ impl_supplier_repo!(SqliteTx, for_update = "");
 impl_certificate_repo!(SqliteTx);
 impl_outbox_and_audit_repos!(SqliteTx);
 impl_system_repo!(SqliteTx);
+impl_job_repo!(SqliteTx, skip_locked = "");
+impl_expiry_repo!(SqliteTx);
+impl_webhook_repo!(SqliteTx, skip_locked = "");

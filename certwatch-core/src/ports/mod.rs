@@ -26,7 +26,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::ids::TenantId;
-pub use repos::{AuditRepo, CertificateRepo, OutboxRepo, SupplierRepo, SystemRepo, TenancyRepo};
+pub use repos::{
+    AuditRepo, CertificateRepo, ExpiryRepo, JobRepo, OutboxRepo, SupplierRepo, SystemRepo, TenancyRepo, WebhookRepo,
+};
 
 /// Which rows a transaction may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +88,18 @@ pub trait Store: Send + Sync {
 
 /// One open transaction: every repository, then commit or drop to roll back.
 #[async_trait]
-pub trait Tx: TenancyRepo + SupplierRepo + CertificateRepo + OutboxRepo + AuditRepo + SystemRepo + Send {
+pub trait Tx:
+    TenancyRepo
+    + SupplierRepo
+    + CertificateRepo
+    + OutboxRepo
+    + AuditRepo
+    + SystemRepo
+    + JobRepo
+    + WebhookRepo
+    + ExpiryRepo
+    + Send
+{
     /// Makes every write of this transaction durable and visible.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
@@ -106,4 +119,40 @@ pub trait Clock: Send + Sync {
 pub trait IdGenerator: Send + Sync {
     /// A fresh, unique id.
     fn new_id(&self) -> Uuid;
+}
+
+/// One outbound webhook POST.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundRequest {
+    /// The target URL (checked against SSRF rules by the sender, on the
+    /// addresses it actually connects to).
+    pub url: String,
+    /// Headers to send (content type and signatures).
+    pub headers: Vec<(String, String)>,
+    /// The exact body bytes (the signatures cover these).
+    pub body: Vec<u8>,
+    /// The whole request's time limit.
+    pub timeout: std::time::Duration,
+}
+
+/// Why an outbound request got no HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The target is not allowed (SSRF rules, bad URL).
+    #[error("target refused: {0}")]
+    Refused(String),
+    /// No answer within the time limit.
+    #[error("timed out")]
+    Timeout,
+    /// Connecting or talking to the target failed.
+    #[error("connection failed: {0}")]
+    Connect(String),
+}
+
+/// Sends webhook POSTs. Never follows redirects; the answer's status is all
+/// the caller needs (its body is read up to a small cap and dropped).
+#[async_trait]
+pub trait WebhookSender: Send + Sync {
+    /// POSTs `req`; the HTTP status of the answer.
+    async fn post(&self, req: OutboundRequest) -> Result<u16, SendError>;
 }

@@ -204,3 +204,149 @@ pub trait SystemRepo {
         limit: u32,
     ) -> R<Vec<PublicCertificate>>;
 }
+
+/// The durable job queue. [`JobRepo::enqueue_job`] works in the scope of the
+/// job's tenant (so a change and the job it causes commit together); every
+/// other method is *system scope* (workers claim across tenants).
+///
+/// Every state change after a claim names the worker (`locked_by`) and
+/// changes nothing — returning false — when that worker no longer holds the
+/// job (its lease ran out and another worker took it over).
+#[async_trait]
+pub trait JobRepo {
+    /// Inserts a job; false (and nothing inserted) when a job with the same
+    /// `dedupe_key` exists.
+    async fn enqueue_job(&mut self, j: &crate::jobs::NewJob) -> R<bool>;
+    /// Claims up to `limit` queued jobs due at `now`, oldest `run_at` first,
+    /// skipping rows other transactions hold: status running, attempts + 1,
+    /// lease until `lease_until`, locked by `worker`.
+    async fn claim_jobs(
+        &mut self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> R<Vec<crate::jobs::Job>>;
+    /// Extends the lease of a job `worker` runs.
+    async fn extend_job_lease(
+        &mut self,
+        id: crate::jobs::JobId,
+        worker: &str,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> R<bool>;
+    /// Marks a job `worker` runs as succeeded.
+    async fn complete_job(&mut self, id: crate::jobs::JobId, worker: &str, now: DateTime<Utc>) -> R<bool>;
+    /// Puts a job `worker` runs back in the queue for `run_at`, recording
+    /// the error.
+    async fn retry_job(
+        &mut self,
+        id: crate::jobs::JobId,
+        worker: &str,
+        run_at: DateTime<Utc>,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> R<bool>;
+    /// Marks a job `worker` runs as dead, recording the error.
+    async fn bury_job(&mut self, id: crate::jobs::JobId, worker: &str, error: &str, now: DateTime<Utc>) -> R<bool>;
+    /// Gives a job back unfinished (graceful shutdown): queued, due now, and
+    /// the claim's attempt not counted.
+    async fn release_job(&mut self, id: crate::jobs::JobId, worker: &str, now: DateTime<Utc>) -> R<bool>;
+    /// Running jobs whose lease ended before `now` (their worker died):
+    /// queued again, or dead when they used every attempt. Returns how many.
+    async fn reap_expired_leases(&mut self, now: DateTime<Utc>) -> R<u64>;
+    /// One job.
+    async fn get_job(&mut self, id: crate::jobs::JobId) -> R<Option<crate::jobs::Job>>;
+    /// Jobs in `status`, most recently changed first.
+    async fn list_jobs(&mut self, status: crate::jobs::JobStatus, limit: u32) -> R<Vec<crate::jobs::Job>>;
+    /// A dead job queued again with fresh attempts, due `now`. False if the
+    /// job is not dead.
+    async fn requeue_dead_job(&mut self, id: crate::jobs::JobId, now: DateTime<Utc>) -> R<bool>;
+    /// Deletes up to `limit` succeeded jobs finished before `before` (dead
+    /// jobs stay for operators); returns how many.
+    async fn purge_succeeded_jobs(&mut self, before: DateTime<Utc>, limit: u32) -> R<u64>;
+}
+
+/// Subscribers, subscriptions, the delivery log, and the outbox cursor of
+/// the dispatcher.
+#[async_trait]
+pub trait WebhookRepo {
+    /// Inserts a subscriber. Conflict: `subscribers_api_key_hash`.
+    async fn insert_subscriber(&mut self, s: &crate::webhooks::Subscriber) -> R<()>;
+    /// A subscriber of the tenant.
+    async fn get_subscriber(
+        &mut self,
+        tenant: TenantId,
+        id: crate::webhooks::SubscriberId,
+    ) -> R<Option<crate::webhooks::Subscriber>>;
+    /// The tenant's subscribers, oldest first.
+    async fn list_subscribers(&mut self, tenant: TenantId) -> R<Vec<crate::webhooks::Subscriber>>;
+    /// Saves name, URL, API key hash and prefix, signing secret, is_active,
+    /// updated_at.
+    async fn update_subscriber(&mut self, s: &crate::webhooks::Subscriber) -> R<()>;
+    /// Inserts a subscription.
+    async fn insert_subscription(&mut self, s: &crate::webhooks::Subscription) -> R<()>;
+    /// The tenant's subscriptions (of one subscriber when given), oldest first.
+    async fn list_subscriptions(
+        &mut self,
+        tenant: TenantId,
+        subscriber: Option<crate::webhooks::SubscriberId>,
+    ) -> R<Vec<crate::webhooks::Subscription>>;
+    /// Deletes a subscription; true if it existed.
+    async fn delete_subscription(&mut self, tenant: TenantId, id: crate::webhooks::SubscriptionId) -> R<bool>;
+    /// The subscriptions of the tenant's active subscribers.
+    async fn active_subscriptions(&mut self, tenant: TenantId) -> R<Vec<crate::webhooks::Subscription>>;
+    /// Inserts a delivery; false (nothing inserted) when one for the same
+    /// (event, subscription) exists.
+    async fn insert_delivery(&mut self, d: &crate::webhooks::Delivery) -> R<bool>;
+    /// A delivery of the tenant.
+    async fn get_delivery(
+        &mut self,
+        tenant: TenantId,
+        id: crate::webhooks::DeliveryId,
+    ) -> R<Option<crate::webhooks::Delivery>>;
+    /// The tenant's deliveries (of one subscriber when given), newest first.
+    async fn list_deliveries(
+        &mut self,
+        tenant: TenantId,
+        subscriber: Option<crate::webhooks::SubscriberId>,
+        limit: u32,
+    ) -> R<Vec<crate::webhooks::Delivery>>;
+    /// Saves status, attempts, response status, error message, delivered_at.
+    async fn update_delivery(&mut self, d: &crate::webhooks::Delivery) -> R<()>;
+    /// Outbox events not yet published, oldest first, across tenants
+    /// (*system scope*), taking them so a concurrent dispatcher skips them.
+    async fn claim_unpublished_events(&mut self, limit: u32) -> R<Vec<DomainEvent>>;
+    /// Marks events published.
+    async fn mark_events_published(&mut self, ids: &[EventId], at: DateTime<Utc>) -> R<()>;
+}
+
+/// What the periodic expiry work needs from certificates (*system scope*
+/// for the cross-tenant scans).
+#[async_trait]
+pub trait ExpiryRepo {
+    /// ACTIVE certificates expiring on a day in `[from, to]` whose last
+    /// expiry notification is missing or not after `notified_before`, after
+    /// the keyset position `after` (tenant, id), in (tenant, id) order, at
+    /// most `limit`.
+    async fn expiry_notification_candidates(
+        &mut self,
+        from: NaiveDate,
+        to: NaiveDate,
+        notified_before: DateTime<Utc>,
+        after: Option<(TenantId, CertificateId)>,
+        limit: u32,
+    ) -> R<Vec<(TenantId, CertificateId)>>;
+    /// ACTIVE certificates whose expiry date is before `day`, at most `limit`.
+    async fn expired_active_certificates(&mut self, day: NaiveDate, limit: u32) -> R<Vec<(TenantId, CertificateId)>>;
+    /// Sets `last_expiry_notification_at` to `at` only if it still equals
+    /// `expected` (compare-and-set): of concurrent notifiers exactly one
+    /// wins. True if this call changed it.
+    async fn mark_expiry_notified(
+        &mut self,
+        tenant: TenantId,
+        id: CertificateId,
+        expected: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> R<bool>;
+}

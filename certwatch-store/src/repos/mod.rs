@@ -11,10 +11,13 @@
 //! against the transaction's scope ([`impl_scope_guard`]).
 
 pub(crate) mod certificates;
+pub(crate) mod expiry;
+pub(crate) mod jobs;
 pub(crate) mod outbox;
 pub(crate) mod suppliers;
 pub(crate) mod system;
 pub(crate) mod tenancy;
+pub(crate) mod webhooks;
 
 /// Everything the repository macros refer to, for `use
 /// crate::repos::prelude::*` at the expansion site.
@@ -43,16 +46,23 @@ pub(crate) mod prelude {
     };
 
     pub(crate) use super::certificates::impl_certificate_repo;
+    pub(crate) use super::expiry::impl_expiry_repo;
     pub(crate) use super::impl_scope_guard;
+    pub(crate) use super::jobs::impl_job_repo;
     pub(crate) use super::outbox::impl_outbox_and_audit_repos;
     pub(crate) use super::suppliers::{certificate_count, impl_supplier_repo};
     pub(crate) use super::system::impl_system_repo;
     pub(crate) use super::tenancy::impl_tenancy_repo;
+    pub(crate) use super::webhooks::impl_webhook_repo;
     pub(crate) use crate::db_error::DbResult;
     pub(crate) use crate::rows::*;
     pub(crate) use crate::sql::*;
     pub(crate) use certwatch_core::certificates::PublicCertificate;
+    pub(crate) use certwatch_core::jobs::{Job, JobId, JobStatus, NewJob};
     pub(crate) use certwatch_core::operations::SystemStatus;
+    pub(crate) use certwatch_core::webhooks::{
+        Delivery, DeliveryId, Subscriber, SubscriberId, Subscription, SubscriptionId,
+    };
 
     /// The result type of every repository method.
     pub(crate) type R<T> = Result<T, StoreError>;

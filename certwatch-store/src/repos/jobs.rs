@@ -1,0 +1,251 @@
+//! `JobRepo`: the durable job queue, written once for both backends.
+//!
+//! Claims are one `UPDATE … WHERE id IN (SELECT … LIMIT n<skip_locked>)
+//! RETURNING`: on Postgres the subquery ends in `FOR UPDATE SKIP LOCKED`,
+//! so concurrent workers take disjoint jobs without waiting on each other;
+//! on SQLite the transaction already holds the write lock (`BEGIN
+//! IMMEDIATE`). Every later state change is conditional on
+//! `status = 'running' AND locked_by = <worker>`, so a worker whose lease
+//! was reaped can no longer complete or fail a job another worker now runs.
+
+/// Implements `JobRepo` for a transaction type with `tx` and `scope` fields.
+/// `skip_locked` is the claim subquery's locking suffix.
+macro_rules! impl_job_repo {
+    ($tx:ty, skip_locked = $sl:literal) => {
+        impl $tx {
+            fn system_only(&self, what: &str) -> R<()> {
+                if self.scope == Scope::System {
+                    Ok(())
+                } else {
+                    Err(StoreError::Refused(format!("{what} needs a system-scope transaction")))
+                }
+            }
+        }
+
+        #[::async_trait::async_trait]
+        impl ::certwatch_core::ports::JobRepo for $tx {
+            async fn enqueue_job(&mut self, j: &NewJob) -> R<bool> {
+                match j.tenant_id {
+                    Some(t) => self.check_write(t)?,
+                    None => self.system_only("enqueueing a system job")?,
+                }
+                let max = i32::try_from(j.max_attempts.max(1)).unwrap_or(i32::MAX);
+                let done = sqlx::query(
+                    "INSERT INTO jobs (id, tenant_id, kind, payload, status, attempts, max_attempts, run_at, \
+                     request_id, dedupe_key, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $7, $8, $9, $9) \
+                     ON CONFLICT (dedupe_key) DO NOTHING",
+                )
+                .bind(j.id.as_uuid())
+                .bind(j.tenant_id.map(|t| t.as_uuid()))
+                .bind(j.kind.as_str())
+                .bind(Json(&j.payload))
+                .bind(max)
+                .bind(j.run_at)
+                .bind(j.request_id.as_deref())
+                .bind(j.dedupe_key.as_deref())
+                .bind(j.created_at)
+                .execute(&mut *self.tx)
+                .await
+                .db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn claim_jobs(
+                &mut self,
+                worker: &str,
+                now: DateTime<Utc>,
+                lease_until: DateTime<Utc>,
+                limit: u32,
+            ) -> R<Vec<Job>> {
+                self.system_only("claiming jobs")?;
+                let rows = sqlx::query_as::<_, JobRow>(concat!(
+                    "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $1, \
+                     locked_by = $2, updated_at = $3 \
+                     WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $3 \
+                     ORDER BY run_at, id LIMIT $4",
+                    $sl,
+                    ") RETURNING ",
+                    job_columns!()
+                ))
+                .bind(lease_until)
+                .bind(worker)
+                .bind(now)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *self.tx)
+                .await
+                .db()?;
+                let mut jobs: Vec<Job> = convert_all(rows)?;
+                jobs.sort_by(|a, b| (a.run_at, a.id).cmp(&(b.run_at, b.id)));
+                Ok(jobs)
+            }
+
+            async fn extend_job_lease(
+                &mut self,
+                id: JobId,
+                worker: &str,
+                until: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> R<bool> {
+                self.system_only("extending a lease")?;
+                let done = sqlx::query(
+                    "UPDATE jobs SET lease_until = $1, updated_at = $2 \
+                     WHERE id = $3 AND status = 'running' AND locked_by = $4",
+                )
+                .bind(until)
+                .bind(now)
+                .bind(id.as_uuid())
+                .bind(worker)
+                .execute(&mut *self.tx)
+                .await
+                .db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn complete_job(&mut self, id: JobId, worker: &str, now: DateTime<Utc>) -> R<bool> {
+                self.system_only("completing a job")?;
+                let done = sqlx::query(
+                    "UPDATE jobs SET status = 'succeeded', lease_until = NULL, locked_by = NULL, \
+                     updated_at = $1, finished_at = $1 \
+                     WHERE id = $2 AND status = 'running' AND locked_by = $3",
+                )
+                .bind(now)
+                .bind(id.as_uuid())
+                .bind(worker)
+                .execute(&mut *self.tx)
+                .await
+                .db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn retry_job(
+                &mut self,
+                id: JobId,
+                worker: &str,
+                run_at: DateTime<Utc>,
+                error: &str,
+                now: DateTime<Utc>,
+            ) -> R<bool> {
+                self.system_only("retrying a job")?;
+                let done = sqlx::query(
+                    "UPDATE jobs SET status = 'queued', run_at = $1, last_error = $2, lease_until = NULL, \
+                     locked_by = NULL, updated_at = $3 \
+                     WHERE id = $4 AND status = 'running' AND locked_by = $5",
+                )
+                .bind(run_at)
+                .bind(error)
+                .bind(now)
+                .bind(id.as_uuid())
+                .bind(worker)
+                .execute(&mut *self.tx)
+                .await
+                .db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn bury_job(&mut self, id: JobId, worker: &str, error: &str, now: DateTime<Utc>) -> R<bool> {
+                self.system_only("burying a job")?;
+                let done = sqlx::query(
+                    "UPDATE jobs SET status = 'dead', last_error = $1, lease_until = NULL, locked_by = NULL, \
+                     updated_at = $2, finished_at = $2 \
+                     WHERE id = $3 AND status = 'running' AND locked_by = $4",
+                )
+                .bind(error)
+                .bind(now)
+                .bind(id.as_uuid())
+                .bind(worker)
+                .execute(&mut *self.tx)
+                .await
+                .db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn release_job(&mut self, id: JobId, worker: &str, now: DateTime<Utc>) -> R<bool> {
+                self.system_only("releasing a job")?;
+                let done = sqlx::query(
+                    "UPDATE jobs SET status = 'queued', run_at = $1, attempts = attempts - 1, \
+                     lease_until = NULL, locked_by = NULL, updated_at = $1 \
+                     WHERE id = $2 AND status = 'running' AND locked_by = $3 AND attempts > 0",
+                )
+                .bind(now)
+                .bind(id.as_uuid())
+                .bind(worker)
+                .execute(&mut *self.tx)
+                .await
+                .db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn reap_expired_leases(&mut self, now: DateTime<Utc>) -> R<u64> {
+                self.system_only("reaping leases")?;
+                let done = sqlx::query(
+                    "UPDATE jobs SET \
+                     status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END, \
+                     finished_at = CASE WHEN attempts >= max_attempts THEN $1 ELSE NULL END, \
+                     last_error = 'lease expired: the worker stopped without finishing', \
+                     run_at = $1, lease_until = NULL, locked_by = NULL, updated_at = $1 \
+                     WHERE status = 'running' AND lease_until < $1",
+                )
+                .bind(now)
+                .execute(&mut *self.tx)
+                .await
+                .db()?;
+                Ok(done.rows_affected())
+            }
+
+            async fn get_job(&mut self, id: JobId) -> R<Option<Job>> {
+                self.system_only("reading jobs")?;
+                let row = sqlx::query_as::<_, JobRow>(concat!("SELECT ", job_columns!(), " FROM jobs WHERE id = $1"))
+                    .bind(id.as_uuid())
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .db()?;
+                row.map(Job::try_from).transpose()
+            }
+
+            async fn list_jobs(&mut self, status: JobStatus, limit: u32) -> R<Vec<Job>> {
+                self.system_only("listing jobs")?;
+                let rows = sqlx::query_as::<_, JobRow>(concat!(
+                    "SELECT ",
+                    job_columns!(),
+                    " FROM jobs WHERE status = $1 ORDER BY updated_at DESC, id DESC LIMIT $2"
+                ))
+                .bind(status.as_str())
+                .bind(i64::from(limit))
+                .fetch_all(&mut *self.tx)
+                .await
+                .db()?;
+                convert_all(rows)
+            }
+
+            async fn purge_succeeded_jobs(&mut self, before: DateTime<Utc>, limit: u32) -> R<u64> {
+                self.system_only("purging jobs")?;
+                let done = sqlx::query(
+                    "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'succeeded' \
+                     AND finished_at < $1 ORDER BY finished_at LIMIT $2)",
+                )
+                .bind(before)
+                .bind(i64::from(limit))
+                .execute(&mut *self.tx)
+                .await
+                .db()?;
+                Ok(done.rows_affected())
+            }
+
+            async fn requeue_dead_job(&mut self, id: JobId, now: DateTime<Utc>) -> R<bool> {
+                self.system_only("retrying a dead job")?;
+                let done = sqlx::query(
+                    "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, finished_at = NULL, \
+                     updated_at = $1 WHERE id = $2 AND status = 'dead'",
+                )
+                .bind(now)
+                .bind(id.as_uuid())
+                .execute(&mut *self.tx)
+                .await
+                .db()?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+    };
+}
+pub(crate) use impl_job_repo;
