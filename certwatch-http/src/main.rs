@@ -169,7 +169,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let core = open_core(&config).await?;
             if serve.demo {
                 let creds = certwatch_http::demo::seed(&core, &config.data_dir).await.context("demo tenant")?;
-                print_demo(&creds);
+                print_demo(&creds, &config.bind);
             }
             let app = Application::with_core(&config, core).await.context("starting the server")?;
             println!(
@@ -193,7 +193,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string(&creds)?);
             } else {
-                print_demo(&creds);
+                print_demo(&creds, "127.0.0.1:8000");
             }
         }
         Command::Operator { action, db } => {
@@ -210,8 +210,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_demo(c: &certwatch_http::demo::DemoCredentials) {
+fn print_demo(c: &certwatch_http::demo::DemoCredentials, bind: &str) {
     println!("Demo tenant '{}': log in as {} / {}", c.tenant, c.email, c.password);
     println!("API token (shown once): {}", c.token);
-    println!("Try: curl -H 'Authorization: Token {}' http://127.0.0.1:8000/api/organizations", c.token);
+    println!("Try: curl -H 'Authorization: Token {}' http://{bind}/api/organizations", c.token);
 }
