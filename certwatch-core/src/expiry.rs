@@ -14,11 +14,12 @@
 //!   `certificate.updated` event as any transition, plus `certificate.expired`.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::certificates::changes::{apply_change_rules, detect_changes, FieldChange};
-use crate::certificates::{check_transition, Certificate, CertificateStatus};
-use crate::events::{DomainEvent, EventType};
+use crate::certificates::certificate_event;
+use crate::certificates::changes::{apply_change_rules, detect_changes};
+use crate::certificates::{check_transition, CertificateStatus};
+use crate::events::EventType;
 use crate::ids::{CertificateId, TenantId};
 use crate::ports::Scope;
 use crate::{CertWatch, Result};
@@ -78,20 +79,6 @@ pub fn notification_due(
     }
 }
 
-fn event(app: &CertWatch, c: &Certificate, t: EventType, changes: &[FieldChange], extra: Value) -> DomainEvent {
-    let mut payload = json!({"event": t.as_str(), "certificate": c});
-    if !changes.is_empty() {
-        payload["changed_fields"] = json!(changes.iter().map(|ch| ch.field).collect::<Vec<_>>());
-        payload["changes"] = Value::Object(
-            changes.iter().map(|ch| (ch.field.to_owned(), json!({"old": ch.old, "new": ch.new}))).collect(),
-        );
-    }
-    if let (Value::Object(p), Value::Object(x)) = (&mut payload, extra) {
-        p.extend(x);
-    }
-    DomainEvent { id: app.new_id(), tenant_id: c.tenant_id, event_type: t, payload, occurred_at: app.clock().now() }
-}
-
 /// Announces every certificate whose notification is due; returns how many
 /// `certificate.expiring` events this call emitted.
 pub async fn run_expiry_notifications(app: &CertWatch) -> Result<u64> {
@@ -140,7 +127,7 @@ async fn notify_one(
     let mut announced = c.clone();
     announced.last_expiry_notification_at = Some(now);
     let extra = json!({"window_days": window.days(), "days_until_expiry": (expiry - today).num_days()});
-    tx.insert_events(&[event(app, &announced, EventType::CertificateExpiring, &[], extra)]).await?;
+    tx.insert_events(&[certificate_event(app, &announced, EventType::CertificateExpiring, &[], extra)]).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -191,8 +178,8 @@ async fn expire_one(app: &CertWatch, tenant: TenantId, id: CertificateId, today:
     tx.update_certificate(&new).await?;
     let changes = detect_changes(&old, &new);
     tx.insert_events(&[
-        event(app, &new, EventType::CertificateUpdated, &changes, json!({})),
-        event(app, &new, EventType::CertificateExpired, &[], json!({})),
+        certificate_event(app, &new, EventType::CertificateUpdated, &changes, json!({})),
+        certificate_event(app, &new, EventType::CertificateExpired, &[], json!({})),
     ])
     .await?;
     let meta =

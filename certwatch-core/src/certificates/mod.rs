@@ -12,5 +12,6 @@ pub use model::{
     Certificate, CertificateFilter, CertificateInput, CertificatePatch, CertificateQuery, CertificateType,
     DocumentHash, Provenance, PublicCertificate, PublicSearch, TransitionRequest,
 };
+pub(crate) use service::certificate_event;
 pub use service::CertificateService;
 pub use status::{check_transition, CertificateStatus, TransitionError};

@@ -436,22 +436,32 @@ impl<'a> CertificateService<'a> {
     }
 
     fn event(&self, c: &Certificate, event_type: EventType, changes: &[FieldChange]) -> DomainEvent {
-        let mut payload = json!({
-            "event": event_type.as_str(),
-            "certificate": c,
-        });
-        if !changes.is_empty() {
-            payload["changed_fields"] = json!(changes.iter().map(|ch| ch.field).collect::<Vec<_>>());
-            payload["changes"] = Value::Object(
-                changes.iter().map(|ch| (ch.field.to_owned(), json!({"old": ch.old, "new": ch.new}))).collect(),
-            );
-        }
-        DomainEvent {
-            id: self.app.new_id(),
-            tenant_id: c.tenant_id,
-            event_type,
-            payload,
-            occurred_at: self.app.inner.clock.now(),
-        }
+        certificate_event(self.app, c, event_type, changes, Value::Object(Default::default()))
     }
+}
+
+/// The outbox event of a certificate: its snapshot, the changed watched
+/// fields with old and new values, and any `extra` top-level keys. The one
+/// payload shape of every certificate event, whoever emits it.
+pub(crate) fn certificate_event(
+    app: &CertWatch,
+    c: &Certificate,
+    event_type: EventType,
+    changes: &[FieldChange],
+    extra: Value,
+) -> DomainEvent {
+    let mut payload = json!({
+        "event": event_type.as_str(),
+        "certificate": c,
+    });
+    if !changes.is_empty() {
+        payload["changed_fields"] = json!(changes.iter().map(|ch| ch.field).collect::<Vec<_>>());
+        payload["changes"] = Value::Object(
+            changes.iter().map(|ch| (ch.field.to_owned(), json!({"old": ch.old, "new": ch.new}))).collect(),
+        );
+    }
+    if let (Value::Object(p), Value::Object(x)) = (&mut payload, extra) {
+        p.extend(x);
+    }
+    DomainEvent { id: app.new_id(), tenant_id: c.tenant_id, event_type, payload, occurred_at: app.clock().now() }
 }
