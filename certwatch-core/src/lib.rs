@@ -18,6 +18,7 @@ pub mod adapters;
 pub mod audit;
 pub mod authz;
 pub mod certificates;
+pub mod dedupe;
 mod error;
 pub mod events;
 pub mod expiry;

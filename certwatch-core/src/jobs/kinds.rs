@@ -39,6 +39,11 @@ impl JobHandler for PurgeJobs {
     }
 }
 
+/// Finds an organization's certificate pages from its website (tenant job,
+/// payload `{"organization_id": "<uuid>"}`). Enqueued when an organization
+/// is created or imported; the monitoring module registers its handler.
+pub const WEBSITE_DISCOVERY: &str = "website_discovery";
+
 /// Announces certificates entering an expiry window.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ExpiryNotifications;
