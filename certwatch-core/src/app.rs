@@ -28,6 +28,11 @@ pub struct CoreConfig {
     /// Minimum time between two `last_used_at` updates of a token, so
     /// authenticating is not a write on every request.
     pub token_touch_interval: Duration,
+    /// How long an authenticated token's principal is reused without a
+    /// database look-up (zero: never). Changes in this process take effect
+    /// at once; in other processes after at most this long. See
+    /// `tenancy::auth_cache`.
+    pub auth_cache_ttl: Duration,
 }
 
 impl Default for CoreConfig {
@@ -38,6 +43,7 @@ impl Default for CoreConfig {
             verification_ttl: Duration::hours(24),
             invitation_ttl: Duration::days(7),
             token_touch_interval: Duration::minutes(1),
+            auth_cache_ttl: Duration::seconds(2),
         }
     }
 }
@@ -47,6 +53,7 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) ids: Arc<dyn IdGenerator>,
     pub(crate) config: CoreConfig,
+    pub(crate) auth_cache: crate::tenancy::AuthCache,
 }
 
 /// The CertWatch core: every service, over one store.
@@ -75,7 +82,8 @@ impl CertWatch {
         ids: Arc<dyn IdGenerator>,
         config: CoreConfig,
     ) -> Self {
-        Self { inner: Arc::new(Inner { store, clock, ids, config }) }
+        let auth_cache = crate::tenancy::AuthCache::new(config.auth_cache_ttl);
+        Self { inner: Arc::new(Inner { store, clock, ids, config, auth_cache }) }
     }
 
     /// Tenants, users, members, invitations, tokens.

@@ -4,12 +4,14 @@
 //! (24 hours). The service ([`TenancyService`]) registers, verifies, logs
 //! in, issues and authenticates tokens, and manages members.
 
+mod auth_cache;
 mod errors;
 pub mod model;
 pub mod secrets;
 mod service;
 pub mod slug;
 
+pub(crate) use auth_cache::AuthCache;
 pub use errors::AuthError;
 pub use model::{
     ApiToken, EmailAddress, EmailVerification, Invitation, InvitationStatus, Member, Membership, Role, Tenant,

@@ -373,11 +373,19 @@ impl<'a> TenancyService<'a> {
             return Err(AuthError::MissingCredentials.into());
         }
         let now = self.now();
+        let hash = TokenHash::of(secret);
+        let cache = &self.app.inner.auth_cache;
+        if let Some(p) = cache.get(&hash, now) {
+            return Ok(p);
+        }
+        // Read before the database, so a revocation committed meanwhile
+        // keeps this answer out of the cache.
+        let generation = cache.generation();
         // Token look-up precedes knowing the tenant: the one system-scope
         // read on the request path. Read-only; the occasional last-used
         // stamp is written in its own short transaction below.
         let mut tx = self.app.inner.store.begin_read(Scope::System).await?;
-        let found = tx.find_token_principal(&TokenHash::of(secret)).await?.ok_or(AuthError::UnknownToken)?;
+        let found = tx.find_token_principal(&hash).await?.ok_or(AuthError::UnknownToken)?;
         let token = found.token;
         if token.revoked_at.is_some() {
             return Err(AuthError::RevokedToken.into());
@@ -396,14 +404,16 @@ impl<'a> TenancyService<'a> {
             w.touch_api_token(token.tenant_id, token.id, now).await?;
             w.commit().await?;
         }
-        Ok(Principal {
+        let principal = Principal {
             user_id: token.user_id,
             tenant_id: token.tenant_id,
             role,
             token_id: Some(token.id),
             is_operator: found.user_operator,
             request_id: None,
-        })
+        };
+        cache.insert(generation, hash, &principal, token.expires_at, now);
+        Ok(principal)
     }
 
     /// Grants or withdraws the operator flag of a user (installation
@@ -415,6 +425,7 @@ impl<'a> TenancyService<'a> {
         user.is_operator = is_operator;
         tx.update_user(&user).await?;
         tx.commit().await?;
+        self.app.inner.auth_cache.invalidate();
         Ok(user)
     }
 
@@ -485,6 +496,7 @@ impl<'a> TenancyService<'a> {
             tx.insert_audit(&[self.app.audit_by(p, "api_token.revoke", "api_token", id.to_string(), json!({}))])
                 .await?;
             tx.commit().await?;
+            self.app.inner.auth_cache.invalidate();
         }
         Ok(token)
     }
@@ -693,6 +705,7 @@ impl<'a> TenancyService<'a> {
         )])
         .await?;
         tx.commit().await?;
+        self.app.inner.auth_cache.invalidate();
         m.role = role;
         Ok(m)
     }
@@ -710,6 +723,7 @@ impl<'a> TenancyService<'a> {
         tx.insert_audit(&[self.app.audit_by(p, "member.remove", "user", user.to_string(), json!({"role": m.role}))])
             .await?;
         tx.commit().await?;
+        self.app.inner.auth_cache.invalidate();
         Ok(())
     }
 }
