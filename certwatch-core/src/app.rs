@@ -47,6 +47,8 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) ids: Arc<dyn IdGenerator>,
     pub(crate) config: CoreConfig,
+    /// Wakes idle workers of this process when a job was committed.
+    pub(crate) job_signal: Arc<tokio::sync::Notify>,
 }
 
 /// The CertWatch core: every service, over one store.
@@ -75,7 +77,7 @@ impl CertWatch {
         ids: Arc<dyn IdGenerator>,
         config: CoreConfig,
     ) -> Self {
-        Self { inner: Arc::new(Inner { store, clock, ids, config }) }
+        Self { inner: Arc::new(Inner { store, clock, ids, config, job_signal: Arc::new(tokio::sync::Notify::new()) }) }
     }
 
     /// Tenants, users, members, invitations, tokens.
@@ -110,6 +112,19 @@ impl CertWatch {
     pub fn clock(&self) -> &dyn Clock {
         self.inner.clock.as_ref()
     }
+    /// Wakes this process's idle workers: a job was committed (called
+    /// after commits that enqueue, and by a host that hears of jobs
+    /// committed elsewhere, e.g. Postgres `LISTEN certwatch_jobs`).
+    /// Polling stays the fallback, so a lost wake-up only costs latency.
+    pub fn wake_workers(&self) {
+        self.inner.job_signal.notify_waiters();
+    }
+
+    /// What idle workers wait on besides their poll interval.
+    pub fn job_signal(&self) -> &Arc<tokio::sync::Notify> {
+        &self.inner.job_signal
+    }
+
     /// The configuration.
     pub fn config(&self) -> &CoreConfig {
         &self.inner.config

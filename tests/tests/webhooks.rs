@@ -21,8 +21,8 @@ use certwatch_core::ports::{OutboundRequest, Scope, SendError, WebhookSender};
 use certwatch_core::suppliers::OrganizationInput;
 use certwatch_core::webhooks::delivery::DeliverWebhook;
 use certwatch_core::webhooks::{
-    dispatch_outbox, Delivery, DeliveryConfig, DeliveryStatus, FixedJitter, RetryPolicy, SubscriberInput,
-    SubscriptionInput, DISPATCH_OUTBOX,
+    dispatch_outbox, Delivery, DeliveryConfig, DeliveryFilter, DeliveryStatus, FixedJitter, RetryPolicy,
+    SubscriberInput, SubscriptionInput, DISPATCH_OUTBOX,
 };
 use certwatch_core::CertWatch;
 use certwatch_tests::seed::admin_of;
@@ -156,7 +156,10 @@ async fn subscriber(app: &CertWatch, p: &Principal, url: String, ty: Option<&str
 }
 
 async fn deliveries_of(app: &CertWatch, p: &Principal, s: &Delivery) -> Vec<Delivery> {
-    app.webhooks().list_deliveries(p, Some(s.subscriber_id), 100).await.expect("deliveries")
+    app.webhooks()
+        .list_deliveries(p, &DeliveryFilter { subscriber_id: Some(s.subscriber_id), ..Default::default() }, 100)
+        .await
+        .expect("deliveries")
 }
 
 #[tokio::test]

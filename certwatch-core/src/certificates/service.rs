@@ -188,7 +188,7 @@ impl<'a> CertificateService<'a> {
         tx.insert_certificates(&certs).await?;
         let events: Vec<DomainEvent> =
             certs.iter().map(|c| self.event(c, EventType::CertificateCreated, &[])).collect();
-        tx.insert_events(&events).await?;
+        crate::events::append_in(self.app, tx.as_mut(), &events).await?;
         let audits: Vec<AuditEntry> = certs
             .iter()
             .map(|c| {
@@ -205,6 +205,7 @@ impl<'a> CertificateService<'a> {
         let orgs: Vec<OrganizationId> = orgs.into_iter().collect();
         tx.recount_certificates(p.tenant_id, &orgs, self.app.inner.clock.today()).await?;
         tx.commit().await?;
+        self.app.wake_workers();
         Ok(certs)
     }
 
@@ -411,7 +412,12 @@ impl<'a> CertificateService<'a> {
         tx.update_certificate(&new).await?;
         let changes = detect_changes(&old, &new);
         if !changes.is_empty() {
-            tx.insert_events(&[self.event(&new, EventType::CertificateUpdated, &changes)]).await?;
+            crate::events::append_in(
+                self.app,
+                tx.as_mut(),
+                &[self.event(&new, EventType::CertificateUpdated, &changes)],
+            )
+            .await?;
         }
         let mut meta = meta;
         if let Value::Object(m) = &mut meta {
@@ -420,6 +426,7 @@ impl<'a> CertificateService<'a> {
         tx.insert_audit(&[self.app.audit_by(p, action, "certificate", new.id.to_string(), meta)]).await?;
         tx.recount_certificates(p.tenant_id, &[new.organization_id], self.app.inner.clock.today()).await?;
         tx.commit().await?;
+        self.app.wake_workers();
         Ok(new)
     }
 
