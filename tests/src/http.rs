@@ -8,7 +8,7 @@ use certwatch_core::adapters::ManualClock;
 use certwatch_core::authz::Principal;
 use certwatch_core::CertWatch;
 use certwatch_http::mail::FileOutbox;
-use certwatch_http::{Application, RateLimits, ServeConfig};
+use certwatch_http::{Application, JobSettings, RateLimits, ServeConfig};
 use serde_json::Value;
 
 use crate::{core_with_clock, Backend, TestDb};
@@ -65,6 +65,18 @@ impl TestServer {
     /// [`TestServer::spawn`] with the file outbox in `dir` (a path that can't
     /// be a directory makes every e-mail fail).
     pub async fn spawn_with_outbox(backend: Backend, dir: std::path::PathBuf) -> TestServer {
+        Self::spawn_full(backend, dir, JobSettings { run_worker: false, ..JobSettings::default() }).await
+    }
+
+    /// The server with its in-process worker and scheduler on these
+    /// settings (tests pass a short poll interval and allow loopback
+    /// webhook receivers).
+    pub async fn spawn_with_jobs(backend: Backend, jobs: JobSettings) -> TestServer {
+        let dir = std::env::temp_dir().join(format!("cw-outbox-{}", uuid::Uuid::new_v4().simple()));
+        Self::spawn_full(backend, dir, JobSettings { run_worker: true, ..jobs }).await
+    }
+
+    async fn spawn_full(backend: Backend, dir: std::path::PathBuf, jobs: JobSettings) -> TestServer {
         let db = TestDb::new(backend).await;
         let (core, clock) = core_with_clock(db.store.clone());
         let outbox = FileOutbox::new(dir.clone());
@@ -78,6 +90,7 @@ impl TestServer {
                 public_search_per_minute: high,
                 expensive_per_minute: high,
             },
+            jobs,
             ..ServeConfig::default()
         };
         let app = Application::with_parts(&config, core.clone(), Arc::new(outbox.clone())).await.expect("bind");
@@ -150,6 +163,21 @@ impl TestServer {
                 Some(m.body[start..].split_whitespace().next()?.to_owned())
             })
             .unwrap_or_else(|| panic!("no e-mail to {to} linking to {path} in {:?}", self.outbox.dir()))
+    }
+
+    /// Waits (up to 30 s, polling) until `check` holds; panics with `what`
+    /// otherwise. For background work the test cannot await directly; the
+    /// deadline only guards against hanging, it asserts no speed.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !check().await {
+            assert!(std::time::Instant::now() < deadline, "gave up waiting until {what}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// How many e-mails went to `to`.
