@@ -52,6 +52,9 @@ pub fn worker_config(settings: &JobSettings, observer: Option<Arc<dyn JobObserve
             max_attempts: settings.webhook_max_attempts.max(1),
         },
         observer,
+        documents: Arc::new(certwatch_core::certificates::documents::ReqwestDocumentFetcher::new(
+            settings.webhook_allowed_networks.clone(),
+        )),
         ..WorkerConfig::default()
     }
 }

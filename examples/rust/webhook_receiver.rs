@@ -58,7 +58,8 @@ fn verify(secret: &str, h: &HeaderMap, body: &[u8], now: i64) -> Result<String, 
     if (now - t).abs() > TOLERANCE_SECS {
         return Err("timestamp outside the replay window");
     }
-    let key = STANDARD.decode(secret.strip_prefix("whsec_").ok_or("secret must start with whsec_")?)
+    let key = STANDARD
+        .decode(secret.strip_prefix("whsec_").ok_or("secret must start with whsec_")?)
         .map_err(|_| "secret is not base64")?;
     let mut m = mac(&key);
     m.update(format!("{id}.{ts}.").as_bytes());

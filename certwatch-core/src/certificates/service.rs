@@ -189,6 +189,12 @@ impl<'a> CertificateService<'a> {
         let events: Vec<DomainEvent> =
             certs.iter().map(|c| self.event(c, EventType::CertificateCreated, &[])).collect();
         crate::events::append_in(self.app, tx.as_mut(), &events).await?;
+        for c in certs.iter().filter(|c| c.document_hash.is_none()) {
+            if let Some(url) = &c.document_url {
+                let rid = p.request_id.clone();
+                super::documents::enqueue_hash(self.app, tx.as_mut(), p.tenant_id, c.id, url.as_str(), rid).await?;
+            }
+        }
         let audits: Vec<AuditEntry> = certs
             .iter()
             .map(|c| {
@@ -411,6 +417,13 @@ impl<'a> CertificateService<'a> {
         new.updated_at = self.app.inner.clock.now();
         tx.update_certificate(&new).await?;
         let changes = detect_changes(&old, &new);
+        // A new document URL without a hash given: hash it in the background.
+        if let (Some(url), None) = (&new.document_url, &new.document_hash) {
+            if old.document_url.as_ref() != Some(url) {
+                let rid = p.request_id.clone();
+                super::documents::enqueue_hash(self.app, tx.as_mut(), p.tenant_id, new.id, url.as_str(), rid).await?;
+            }
+        }
         if !changes.is_empty() {
             crate::events::append_in(
                 self.app,

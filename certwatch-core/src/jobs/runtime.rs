@@ -263,6 +263,8 @@ pub struct WorkerConfig {
     pub webhooks: crate::webhooks::DeliveryConfig,
     /// Told of every finished run (metrics).
     pub observer: Option<Arc<dyn JobObserver>>,
+    /// Fetches certificate documents for `hash_document`.
+    pub documents: Arc<dyn crate::ports::DocumentFetcher>,
 }
 
 /// Hears how each job run ended and how long it took (the host's metrics).
@@ -299,6 +301,7 @@ impl Default for WorkerConfig {
             jitter: Arc::new(RandomJitter),
             webhooks: crate::webhooks::DeliveryConfig::default(),
             observer: None,
+            documents: Arc::new(crate::certificates::documents::ReqwestDocumentFetcher::default()),
         }
     }
 }

@@ -165,6 +165,10 @@ pub trait CertificateRepo {
     async fn update_certificate(&mut self, c: &Certificate) -> R<()>;
     /// Deletes a certificate; true if it existed.
     async fn delete_certificate(&mut self, tenant: TenantId, id: CertificateId) -> R<bool>;
+    /// Stores `hash` as the document hash only while the certificate's
+    /// `document_url` still equals `url` (compare-and-set); true if stored.
+    async fn set_document_hash_if_url(&mut self, tenant: TenantId, id: CertificateId, url: &str, hash: &str)
+        -> R<bool>;
     /// One page of certificates, newest first.
     async fn list_certificates(&mut self, tenant: TenantId, f: &CertificateFilter) -> R<Page<Certificate>>;
 }
