@@ -33,6 +33,9 @@ pub struct JobSettings {
     /// Whether `serve` runs a worker and the scheduler in-process
     /// (`--no-worker` turns it off).
     pub run_worker: bool,
+    /// Whether that in-process worker comes with the scheduler (periodic
+    /// jobs); tests that drive time by hand turn it off.
+    pub run_scheduler: bool,
     /// Jobs run at the same time per process.
     pub concurrency: usize,
     /// How long an idle worker waits before looking again when nothing
@@ -51,6 +54,7 @@ impl Default for JobSettings {
     fn default() -> Self {
         Self {
             run_worker: true,
+            run_scheduler: true,
             concurrency: 8,
             poll_interval: std::time::Duration::from_secs(1),
             webhook_timeout: std::time::Duration::from_secs(10),

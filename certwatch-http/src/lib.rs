@@ -15,6 +15,7 @@ mod config;
 pub mod demo;
 pub mod job_metrics;
 pub mod mail;
+pub mod mail_jobs;
 pub mod middleware;
 pub mod problem;
 
@@ -147,10 +148,14 @@ impl Application {
                 &self.state.core,
                 &self.config.jobs,
                 BackgroundOptions {
-                    scheduler: true,
+                    scheduler: self.config.jobs.run_scheduler,
                     listen_url: background::postgres_url(self.config.database_url.as_deref()),
                     observer: Some(observer),
-                    handlers: Vec::new(),
+                    handlers: crate::mail_jobs::MailContext {
+                        mailer: self.state.mailer.clone(),
+                        public_url: self.state.public_url.clone(),
+                    }
+                    .handlers(),
                 },
             )
         });

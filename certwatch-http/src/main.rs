@@ -102,6 +102,7 @@ impl JobArgs {
         };
         Ok(JobSettings {
             run_worker,
+            run_scheduler: run_worker,
             concurrency: self.worker_concurrency.clamp(1, 1024),
             poll_interval: secs("--worker-poll-seconds", self.worker_poll_seconds)?,
             webhook_timeout: secs("--webhook-timeout-seconds", self.webhook_timeout_seconds)?,
@@ -134,6 +135,15 @@ enum Command {
         /// Do not run the scheduler in this process.
         #[arg(long)]
         no_scheduler: bool,
+        /// Base URL of the API for links in e-mails.
+        #[arg(long, env = "CERTWATCH_PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
+        public_url: String,
+        /// SMTP server URL; without it mail goes to <data-dir>/outbox.
+        #[arg(long, env = "SMTP_URL")]
+        smtp_url: Option<String>,
+        /// Sender of outgoing mail.
+        #[arg(long, env = "MAIL_FROM", default_value = "CertWatch <no-reply@certwatch.localhost>")]
+        mail_from: String,
     },
     /// Applies database migrations and exits.
     Migrate {
@@ -237,15 +247,21 @@ async fn run(command: Command) -> anyhow::Result<()> {
             );
             app.run().await.context("serving")?;
         }
-        Command::Worker { db, jobs, no_scheduler } => {
+        Command::Worker { db, jobs, no_scheduler, public_url, smtp_url, mail_from } => {
             let config = ServeConfig { jobs: jobs.settings(true)?, ..base_config(db) };
             let core = open_core(&config).await?;
+            let mailer: std::sync::Arc<dyn certwatch_http::mail::Mailer> = match &smtp_url {
+                Some(url) => std::sync::Arc::new(certwatch_http::mail::Smtp::new(url, &mail_from)?),
+                None => std::sync::Arc::new(certwatch_http::mail::FileOutbox::new(config.outbox_dir())),
+            };
+            let mail = certwatch_http::mail_jobs::MailContext { mailer, public_url };
             let background = certwatch_http::background::Background::spawn(
                 &core,
                 &config.jobs,
                 certwatch_http::background::BackgroundOptions {
                     scheduler: !no_scheduler,
                     listen_url: certwatch_http::background::postgres_url(config.database_url.as_deref()),
+                    handlers: mail.handlers(),
                     ..Default::default()
                 },
             );

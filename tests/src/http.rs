@@ -63,8 +63,21 @@ impl TestServer {
     }
 
     /// [`TestServer::spawn`] with the file outbox in `dir` (a path that can't
-    /// be a directory makes every e-mail fail).
+    /// be a directory makes every e-mail fail). A worker runs (e-mails are
+    /// jobs) but no scheduler, so nothing periodic happens behind the
+    /// test's back.
     pub async fn spawn_with_outbox(backend: Backend, dir: std::path::PathBuf) -> TestServer {
+        let jobs = JobSettings {
+            run_scheduler: false,
+            poll_interval: std::time::Duration::from_millis(50),
+            ..JobSettings::default()
+        };
+        Self::spawn_full(backend, dir, jobs).await
+    }
+
+    /// The server with no background worker at all: jobs stay queued.
+    pub async fn spawn_without_worker(backend: Backend) -> TestServer {
+        let dir = std::env::temp_dir().join(format!("cw-outbox-{}", uuid::Uuid::new_v4().simple()));
         Self::spawn_full(backend, dir, JobSettings { run_worker: false, ..JobSettings::default() }).await
     }
 
@@ -150,19 +163,22 @@ impl TestServer {
     }
 
     /// The token of the newest e-mail to `to` whose body links to `path`
-    /// (`/api/auth/verify-email`, `/api/auth/invitations/accept`).
-    pub fn mailed_token(&self, to: &str, path: &str) -> String {
+    /// (`/api/auth/verify-email`, `/api/auth/invitations/accept`), waiting
+    /// for the e-mail job to send it.
+    pub async fn mailed_token(&self, to: &str, path: &str) -> String {
         let needle = format!("{path}?token=");
-        self.outbox
-            .read_all()
-            .into_iter()
-            .rev()
-            .filter(|m| m.to.eq_ignore_ascii_case(to))
-            .find_map(|m| {
+        let find = || {
+            self.outbox.read_all().into_iter().rev().filter(|m| m.to.eq_ignore_ascii_case(to)).find_map(|m| {
                 let start = m.body.find(&needle)? + needle.len();
                 Some(m.body[start..].split_whitespace().next()?.to_owned())
             })
-            .unwrap_or_else(|| panic!("no e-mail to {to} linking to {path} in {:?}", self.outbox.dir()))
+        };
+        self.eventually(&format!("an e-mail to {to} links to {path} ({:?})", self.outbox.dir()), || {
+            let found = find().is_some();
+            async move { found }
+        })
+        .await;
+        find().unwrap_or_else(|| panic!("no e-mail to {to} linking to {path} in {:?}", self.outbox.dir()))
     }
 
     /// Waits (up to 30 s, polling) until `check` holds; panics with `what`
@@ -197,7 +213,7 @@ impl TestServer {
             )
             .await;
         assert_eq!(r.status, 201, "register {email}: {}", r.text);
-        let token = self.mailed_token(email, "/api/auth/verify-email");
+        let token = self.mailed_token(email, "/api/auth/verify-email").await;
         let r = self.call("GET", &format!("/api/auth/verify-email?token={token}"), None, None).await;
         assert_eq!(r.status, 200, "verify {email}: {}", r.text);
         self.login(email, password).await

@@ -349,7 +349,7 @@ async fn operators_and_queue_postgres() {
 /// "degraded" (still 200), naming the job queue.
 #[tokio::test]
 async fn health_reports_a_lagging_queue() {
-    let srv = TestServer::spawn(Backend::Sqlite).await;
+    let srv = TestServer::spawn_without_worker(Backend::Sqlite).await;
     srv.core.jobs().enqueue(JobSpec::new("anything", None, json!({}))).await.expect("enqueue");
     let h = srv.call("GET", "/api/health", None, None).await;
     assert_eq!((h.status, h.body["status"].as_str()), (200, Some("ok")), "{}", h.text);

@@ -73,6 +73,9 @@ pub trait TenancyRepo {
         status: InvitationStatus,
         accepted_at: Option<DateTime<Utc>>,
     ) -> R<()>;
+    /// Replaces an invitation's token hash (the e-mail job issues the token
+    /// it sends, so no raw token waits in the job queue).
+    async fn update_invitation_token(&mut self, tenant: TenantId, id: InvitationId, hash: &TokenHash) -> R<()>;
 
     /// Inserts an e-mail verification.
     async fn insert_email_verification(&mut self, v: &EmailVerification) -> R<()>;
