@@ -3,6 +3,8 @@
 //! reads the outbox after commit, so a rolled-back change never announces
 //! anything.
 
+pub mod payloads;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
