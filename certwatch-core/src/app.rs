@@ -54,6 +54,8 @@ pub(crate) struct Inner {
     pub(crate) ids: Arc<dyn IdGenerator>,
     pub(crate) config: CoreConfig,
     pub(crate) auth_cache: crate::tenancy::AuthCache,
+    /// Wakes idle workers of this process when a job was committed.
+    pub(crate) job_signal: Arc<tokio::sync::Notify>,
 }
 
 /// The CertWatch core: every service, over one store.
@@ -83,7 +85,8 @@ impl CertWatch {
         config: CoreConfig,
     ) -> Self {
         let auth_cache = crate::tenancy::AuthCache::new(config.auth_cache_ttl);
-        Self { inner: Arc::new(Inner { store, clock, ids, config, auth_cache }) }
+        let job_signal = Arc::new(tokio::sync::Notify::new());
+        Self { inner: Arc::new(Inner { store, clock, ids, config, auth_cache, job_signal }) }
     }
 
     /// Tenants, users, members, invitations, tokens.
@@ -118,6 +121,19 @@ impl CertWatch {
     pub fn clock(&self) -> &dyn Clock {
         self.inner.clock.as_ref()
     }
+    /// Wakes this process's idle workers: a job was committed (called
+    /// after commits that enqueue, and by a host that hears of jobs
+    /// committed elsewhere, e.g. Postgres `LISTEN certwatch_jobs`).
+    /// Polling stays the fallback, so a lost wake-up only costs latency.
+    pub fn wake_workers(&self) {
+        self.inner.job_signal.notify_waiters();
+    }
+
+    /// What idle workers wait on besides their poll interval.
+    pub fn job_signal(&self) -> &Arc<tokio::sync::Notify> {
+        &self.inner.job_signal
+    }
+
     /// The configuration.
     pub fn config(&self) -> &CoreConfig {
         &self.inner.config

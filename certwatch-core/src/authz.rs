@@ -14,6 +14,8 @@
 //! | remove a member | only themself | yes |
 //! | revoke a token | only their own | yes |
 //! | list every token of the tenant | no | yes |
+//! | read webhook subscribers, subscriptions, deliveries | yes | yes |
+//! | manage webhooks (subscribers, keys, subscriptions, redeliver, test) | no | yes |
 //! | read system-wide status (`/api/admin/`) | operators only, whatever their role | |
 //!
 //! Plus the invariant [`check_admin_retained`]: no change may leave a tenant
@@ -73,6 +75,10 @@ pub enum Action {
     ListAllTokens,
     /// Read the audit ledger.
     ReadAudit,
+    /// Create, change, rotate or delete webhook subscribers and
+    /// subscriptions; redeliver; send test events. Admins only: a
+    /// subscriber receives every matching event of the tenant.
+    ManageWebhooks,
     /// Read system-wide operational status (operators only, any tenant role).
     OperateSystem,
 }
@@ -82,7 +88,11 @@ pub fn is_allowed(p: &Principal, a: Action) -> bool {
     let admin = p.role == Role::Admin;
     match a {
         Action::ReadTenantData | Action::WriteTenantData => true,
-        Action::ManageInvitations | Action::ChangeRole | Action::ListAllTokens | Action::ReadAudit => admin,
+        Action::ManageInvitations
+        | Action::ChangeRole
+        | Action::ListAllTokens
+        | Action::ReadAudit
+        | Action::ManageWebhooks => admin,
         Action::RemoveMember { target } => admin || target == p.user_id,
         Action::RevokeToken { owner } => admin || owner == p.user_id,
         Action::OperateSystem => p.is_operator,
@@ -146,6 +156,7 @@ mod tests {
             Just(Action::ChangeRole),
             Just(Action::ListAllTokens),
             Just(Action::ReadAudit),
+            Just(Action::ManageWebhooks),
             Just(Action::OperateSystem),
             (0u128..4).prop_map(|u| Action::RemoveMember { target: UserId(Uuid::from_u128(u)) }),
             (0u128..4).prop_map(|u| Action::RevokeToken { owner: UserId(Uuid::from_u128(u)) }),

@@ -3,6 +3,8 @@
 //! reads the outbox after commit, so a rolled-back change never announces
 //! anything.
 
+pub mod payloads;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
@@ -74,4 +76,27 @@ pub struct DomainEvent {
     pub payload: Value,
     /// When it happened.
     pub occurred_at: DateTime<Utc>,
+}
+
+/// Appends `events` to the outbox inside `tx` and, in the same transaction,
+/// enqueues the `dispatch_outbox` job that turns them into webhook
+/// deliveries — one per tenant until a dispatcher starts (dedupe key
+/// `dispatch_outbox:<tenant>`, which the dispatcher frees when it starts),
+/// so a burst of changes coalesces into one job. Callers should call
+/// [`crate::CertWatch::wake_workers`] after committing.
+pub async fn append_in(
+    app: &crate::CertWatch,
+    tx: &mut dyn crate::ports::Tx,
+    events: &[DomainEvent],
+) -> crate::Result<()> {
+    let Some(first) = events.first() else { return Ok(()) };
+    tx.insert_events(events).await?;
+    let spec = crate::jobs::JobSpec::new(
+        crate::webhooks::DISPATCH_OUTBOX,
+        Some(first.tenant_id),
+        serde_json::json!({"reason": "outbox"}),
+    )
+    .with_dedupe_key(crate::webhooks::delivery::dispatch_key(first.tenant_id));
+    crate::jobs::enqueue_in(app, tx, spec).await?;
+    Ok(())
 }

@@ -127,8 +127,14 @@ async fn notify_one(
     let mut announced = c.clone();
     announced.last_expiry_notification_at = Some(now);
     let extra = json!({"window_days": window.days(), "days_until_expiry": (expiry - today).num_days()});
-    tx.insert_events(&[certificate_event(app, &announced, EventType::CertificateExpiring, &[], extra)]).await?;
+    crate::events::append_in(
+        app,
+        tx.as_mut(),
+        &[certificate_event(app, &announced, EventType::CertificateExpiring, &[], extra)],
+    )
+    .await?;
     tx.commit().await?;
+    app.wake_workers();
     Ok(true)
 }
 
@@ -177,10 +183,14 @@ async fn expire_one(app: &CertWatch, tenant: TenantId, id: CertificateId, today:
     new.updated_at = app.clock().now();
     tx.update_certificate(&new).await?;
     let changes = detect_changes(&old, &new);
-    tx.insert_events(&[
-        certificate_event(app, &new, EventType::CertificateUpdated, &changes, json!({})),
-        certificate_event(app, &new, EventType::CertificateExpired, &[], json!({})),
-    ])
+    crate::events::append_in(
+        app,
+        tx.as_mut(),
+        &[
+            certificate_event(app, &new, EventType::CertificateUpdated, &changes, json!({})),
+            certificate_event(app, &new, EventType::CertificateExpired, &[], json!({})),
+        ],
+    )
     .await?;
     let meta =
         json!({"from": old.status, "to": new.status, "reason": "expiry date passed", "changed_fields": ["status"]});
@@ -195,6 +205,7 @@ async fn expire_one(app: &CertWatch, tenant: TenantId, id: CertificateId, today:
     .await?;
     tx.recount_certificates(tenant, &[new.organization_id], today).await?;
     tx.commit().await?;
+    app.wake_workers();
     Ok(true)
 }
 

@@ -26,6 +26,44 @@ impl Default for RateLimits {
     }
 }
 
+/// Background work: the in-process worker and scheduler of `serve`, and
+/// the worker processes of `certwatch worker`.
+#[derive(Debug, Clone)]
+pub struct JobSettings {
+    /// Whether `serve` runs a worker and the scheduler in-process
+    /// (`--no-worker` turns it off).
+    pub run_worker: bool,
+    /// Whether that in-process worker comes with the scheduler (periodic
+    /// jobs); tests that drive time by hand turn it off.
+    pub run_scheduler: bool,
+    /// Jobs run at the same time per process.
+    pub concurrency: usize,
+    /// How long an idle worker waits before looking again when nothing
+    /// woke it (the fallback behind wake-ups).
+    pub poll_interval: std::time::Duration,
+    /// Time limit of one webhook POST.
+    pub webhook_timeout: std::time::Duration,
+    /// Attempts per webhook delivery before it is FAILED.
+    pub webhook_max_attempts: u32,
+    /// Networks webhook URLs may resolve into although they are not public
+    /// (the SSRF allow-list; empty: public addresses only).
+    pub webhook_allowed_networks: Vec<IpNet>,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        Self {
+            run_worker: true,
+            run_scheduler: true,
+            concurrency: 8,
+            poll_interval: std::time::Duration::from_secs(1),
+            webhook_timeout: std::time::Duration::from_secs(10),
+            webhook_max_attempts: 8,
+            webhook_allowed_networks: Vec::new(),
+        }
+    }
+}
+
 /// Settings of `certwatch serve`.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -53,6 +91,8 @@ pub struct ServeConfig {
     pub rate_limits: RateLimits,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
+    /// Background jobs and webhook delivery.
+    pub jobs: JobSettings,
 }
 
 impl Default for ServeConfig {
@@ -69,6 +109,7 @@ impl Default for ServeConfig {
             mail_outbox: None,
             rate_limits: RateLimits::default(),
             max_body_bytes: 1024 * 1024,
+            jobs: JobSettings::default(),
         }
     }
 }

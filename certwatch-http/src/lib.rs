@@ -10,9 +10,12 @@
 //! until the process is stopped. Tests build it on port 0.
 
 pub mod api;
+pub mod background;
 mod config;
 pub mod demo;
+pub mod job_metrics;
 pub mod mail;
+pub mod mail_jobs;
 pub mod middleware;
 pub mod problem;
 
@@ -24,8 +27,10 @@ use poem::middleware::{NormalizePath, TrailingSlash};
 use poem::{handler, Endpoint, EndpointExt, Route, Server};
 use poem_openapi::OpenApiService;
 
-pub use config::{database_url, parse_ip_list, RateLimits, ServeConfig};
+pub use config::{database_url, parse_ip_list, JobSettings, RateLimits, ServeConfig};
 
+use crate::background::{Background, BackgroundOptions};
+use crate::job_metrics::JobMetrics;
 use crate::mail::{FileOutbox, Mailer, Smtp};
 use crate::middleware::admin_ip::AdminIpPolicy;
 use crate::middleware::metrics::Metrics;
@@ -73,6 +78,8 @@ pub struct Application {
     port: u16,
     state: Arc<api::State>,
     config: ServeConfig,
+    metrics: Arc<Metrics>,
+    job_metrics: Arc<JobMetrics>,
 }
 
 impl Application {
@@ -106,7 +113,9 @@ impl Application {
             format!("http://{host}:{port}")
         });
         let state = Arc::new(api::State { core, mailer, public_url });
-        Ok(Self { acceptor, port, state, config: config.clone() })
+        let metrics = Arc::new(Metrics::new()?);
+        let job_metrics = Arc::new(JobMetrics::register(metrics.registry())?);
+        Ok(Self { acceptor, port, state, config: config.clone(), metrics, job_metrics })
     }
 
     /// The bound port (useful with port 0).
@@ -124,24 +133,64 @@ impl Application {
         &self.state.public_url
     }
 
-    /// Serves until the process receives Ctrl-C / SIGTERM or the future is dropped.
+    /// Serves until the process receives Ctrl-C / SIGTERM or the future is
+    /// dropped. Unless `jobs.run_worker` is off, a worker and the scheduler
+    /// run alongside and stop gracefully after the server.
     pub async fn run(self) -> std::io::Result<()> {
-        let app = routes(self.state, &self.config).map_err(std::io::Error::other)?;
-        Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(app, shutdown_signal(), Some(std::time::Duration::from_secs(10)))
-            .await
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// [`Application::run`] until `stop` completes.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()> + Send) -> std::io::Result<()> {
+        let background = self.config.jobs.run_worker.then(|| {
+            let observer: Arc<dyn certwatch_core::jobs::JobObserver> = self.job_metrics.clone();
+            Background::spawn(
+                &self.state.core,
+                &self.config.jobs,
+                BackgroundOptions {
+                    scheduler: self.config.jobs.run_scheduler,
+                    listen_url: background::postgres_url(self.config.database_url.as_deref()),
+                    observer: Some(observer),
+                    handlers: crate::mail_jobs::MailContext {
+                        mailer: self.state.mailer.clone(),
+                        public_url: self.state.public_url.clone(),
+                    }
+                    .handlers(),
+                },
+            )
+        });
+        let app =
+            routes_with(self.state, &self.config, self.metrics, self.job_metrics).map_err(std::io::Error::other)?;
+        let served = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(app, stop, Some(std::time::Duration::from_secs(10)))
+            .await;
+        if let Some(b) = background {
+            b.stop().await;
+        }
+        served
     }
 }
 
 /// Every route of the host with its middleware.
 pub fn routes(state: Arc<api::State>, config: &ServeConfig) -> Result<impl Endpoint, HostError> {
+    let metrics = Arc::new(Metrics::new()?);
+    let job_metrics = Arc::new(JobMetrics::register(metrics.registry())?);
+    routes_with(state, config, metrics, job_metrics)
+}
+
+/// [`routes`] with the metric families of the application.
+fn routes_with(
+    state: Arc<api::State>,
+    config: &ServeConfig,
+    metrics: Arc<Metrics>,
+    job_metrics: Arc<JobMetrics>,
+) -> Result<impl Endpoint, HostError> {
     // Paths carry their full `/api/...` prefix (see `api`), so the document
     // names the real URLs and needs no server entry.
     let service = OpenApiService::new(api::api(state.clone()), "CertWatch", env!("CARGO_PKG_VERSION"))
         .description("Supplier compliance certificates: suppliers, certificates and their lifecycle.");
     let docs = service.swagger_ui();
     let spec = service.spec_endpoint();
-    let metrics = Arc::new(Metrics::new()?);
     let limiter = Arc::new(RateLimiter::new(config.rate_limits, config.trusted_proxies));
     let admin =
         Arc::new(AdminIpPolicy { allow: config.admin_allowed_ips.clone(), trusted_proxies: config.trusted_proxies });
@@ -150,7 +199,7 @@ pub fn routes(state: Arc<api::State>, config: &ServeConfig) -> Result<impl Endpo
     Ok(Route::new()
         .at("/api/schema", spec)
         .nest("/api/docs", docs)
-        .at("/metrics", metrics_endpoint.data(metrics_for_route))
+        .at("/metrics", metrics_endpoint.data(metrics_for_route).data(job_metrics))
         .nest_no_strip("/api", service)
         .data(state)
         .around(move |ep, req| rate_limit_layer(ep, req, limiter.clone()))
@@ -170,11 +219,17 @@ async fn rate_limit_layer<E: Endpoint>(
 }
 
 #[handler]
-fn metrics_endpoint(metrics: poem::web::Data<&Arc<Metrics>>) -> poem::Response {
+async fn metrics_endpoint(
+    metrics: poem::web::Data<&Arc<Metrics>>,
+    jobs: poem::web::Data<&Arc<JobMetrics>>,
+    state: poem::web::Data<&Arc<api::State>>,
+) -> poem::Response {
+    jobs.refresh(&state.core).await;
     poem::Response::builder().content_type("text/plain; version=0.0.4").body(metrics.render())
 }
 
-async fn shutdown_signal() {
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

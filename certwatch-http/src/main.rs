@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use certwatch_http::{parse_ip_list, Application, RateLimits, ServeConfig};
+use certwatch_http::{parse_ip_list, Application, JobSettings, RateLimits, ServeConfig};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// CertWatch: supplier compliance certificates, tracked.
@@ -71,14 +71,79 @@ struct ServeArgs {
     demo: bool,
 }
 
+/// Background job settings, shared by `serve` and `worker`.
+#[derive(Args, Clone)]
+struct JobArgs {
+    /// Jobs run at the same time in this process.
+    #[arg(long, env = "WORKER_CONCURRENCY", default_value_t = 8)]
+    worker_concurrency: usize,
+    /// Seconds an idle worker waits before polling again when nothing woke it.
+    #[arg(long, env = "WORKER_POLL_SECONDS", default_value_t = 1.0)]
+    worker_poll_seconds: f64,
+    /// Time limit of one webhook POST, in seconds.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10.0)]
+    webhook_timeout_seconds: f64,
+    /// Attempts per webhook delivery (exponential backoff between them) before it is FAILED.
+    #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 8)]
+    webhook_max_attempts: u32,
+    /// Comma-separated CIDRs/IPs webhook URLs may reach although not public (SSRF allow-list).
+    #[arg(long, env = "WEBHOOK_ALLOWED_NETWORKS", default_value = "")]
+    webhook_allowed_networks: String,
+}
+
+impl JobArgs {
+    fn settings(&self, run_worker: bool) -> anyhow::Result<JobSettings> {
+        let secs = |name: &str, v: f64| {
+            if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+                Ok(std::time::Duration::from_secs_f64(v))
+            } else {
+                Err(anyhow::anyhow!("{name} must be between 0 and 86400 seconds"))
+            }
+        };
+        Ok(JobSettings {
+            run_worker,
+            run_scheduler: run_worker,
+            concurrency: self.worker_concurrency.clamp(1, 1024),
+            poll_interval: secs("--worker-poll-seconds", self.worker_poll_seconds)?,
+            webhook_timeout: secs("--webhook-timeout-seconds", self.webhook_timeout_seconds)?,
+            webhook_max_attempts: self.webhook_max_attempts.clamp(1, 100),
+            webhook_allowed_networks: parse_ip_list(&self.webhook_allowed_networks).map_err(anyhow::Error::msg)?,
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Runs the API server (applies migrations first).
+    /// Runs the API server (applies migrations first), with a job worker and the scheduler in-process.
     Serve {
         #[command(flatten)]
         serve: ServeArgs,
         #[command(flatten)]
         db: DbArgs,
+        #[command(flatten)]
+        jobs: JobArgs,
+        /// Run no worker or scheduler in this process (run `certwatch worker` elsewhere).
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Runs only background job workers (and the scheduler): several processes may share one Postgres.
+    Worker {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        jobs: JobArgs,
+        /// Do not run the scheduler in this process.
+        #[arg(long)]
+        no_scheduler: bool,
+        /// Base URL of the API for links in e-mails.
+        #[arg(long, env = "CERTWATCH_PUBLIC_URL", default_value = "http://127.0.0.1:8000")]
+        public_url: String,
+        /// SMTP server URL; without it mail goes to <data-dir>/outbox.
+        #[arg(long, env = "SMTP_URL")]
+        smtp_url: Option<String>,
+        /// Sender of outgoing mail.
+        #[arg(long, env = "MAIL_FROM", default_value = "CertWatch <no-reply@certwatch.localhost>")]
+        mail_from: String,
     },
     /// Applies database migrations and exits.
     Migrate {
@@ -151,8 +216,9 @@ async fn open_core(config: &ServeConfig) -> anyhow::Result<certwatch_core::CertW
 
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve { serve, db } => {
+        Command::Serve { serve, db, jobs, no_worker } => {
             let config = ServeConfig {
+                jobs: jobs.settings(!no_worker)?,
                 bind: serve.bind,
                 public_url: serve.public_url,
                 admin_allowed_ips: parse_ip_list(&serve.admin_allowed_ips).map_err(anyhow::Error::msg)?,
@@ -180,6 +246,29 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 app.core().store().backend()
             );
             app.run().await.context("serving")?;
+        }
+        Command::Worker { db, jobs, no_scheduler, public_url, smtp_url, mail_from } => {
+            let config = ServeConfig { jobs: jobs.settings(true)?, ..base_config(db) };
+            let core = open_core(&config).await?;
+            let mailer: std::sync::Arc<dyn certwatch_http::mail::Mailer> = match &smtp_url {
+                Some(url) => std::sync::Arc::new(certwatch_http::mail::Smtp::new(url, &mail_from)?),
+                None => std::sync::Arc::new(certwatch_http::mail::FileOutbox::new(config.outbox_dir())),
+            };
+            let mail = certwatch_http::mail_jobs::MailContext { mailer, public_url };
+            let background = certwatch_http::background::Background::spawn(
+                &core,
+                &config.jobs,
+                certwatch_http::background::BackgroundOptions {
+                    scheduler: !no_scheduler,
+                    listen_url: certwatch_http::background::postgres_url(config.database_url.as_deref()),
+                    handlers: mail.handlers(),
+                    ..Default::default()
+                },
+            );
+            println!("CertWatch worker running (backend: {}); Ctrl-C or SIGTERM stops it", core.store().backend());
+            certwatch_http::shutdown_signal().await;
+            println!("stopping: finishing or releasing running jobs");
+            background.stop().await;
         }
         Command::Migrate { db } => {
             let config = base_config(db);

@@ -26,6 +26,7 @@ mod repos;
 mod rows;
 mod sql;
 mod sqlite;
+mod wakeups;
 
 use std::sync::Arc;
 
@@ -34,6 +35,7 @@ use certwatch_core::ports::Store;
 pub use error::Error;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use wakeups::{listen_for_jobs, JOBS_CHANNEL};
 
 /// The database behind a URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

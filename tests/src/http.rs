@@ -8,7 +8,7 @@ use certwatch_core::adapters::ManualClock;
 use certwatch_core::authz::Principal;
 use certwatch_core::CertWatch;
 use certwatch_http::mail::FileOutbox;
-use certwatch_http::{Application, RateLimits, ServeConfig};
+use certwatch_http::{Application, JobSettings, RateLimits, ServeConfig};
 use serde_json::Value;
 
 use crate::{core_with_clock, Backend, TestDb};
@@ -63,8 +63,33 @@ impl TestServer {
     }
 
     /// [`TestServer::spawn`] with the file outbox in `dir` (a path that can't
-    /// be a directory makes every e-mail fail).
+    /// be a directory makes every e-mail fail). A worker runs (e-mails are
+    /// jobs) but no scheduler, so nothing periodic happens behind the
+    /// test's back.
     pub async fn spawn_with_outbox(backend: Backend, dir: std::path::PathBuf) -> TestServer {
+        let jobs = JobSettings {
+            run_scheduler: false,
+            poll_interval: std::time::Duration::from_millis(50),
+            ..JobSettings::default()
+        };
+        Self::spawn_full(backend, dir, jobs).await
+    }
+
+    /// The server with no background worker at all: jobs stay queued.
+    pub async fn spawn_without_worker(backend: Backend) -> TestServer {
+        let dir = std::env::temp_dir().join(format!("cw-outbox-{}", uuid::Uuid::new_v4().simple()));
+        Self::spawn_full(backend, dir, JobSettings { run_worker: false, ..JobSettings::default() }).await
+    }
+
+    /// The server with its in-process worker and scheduler on these
+    /// settings (tests pass a short poll interval and allow loopback
+    /// webhook receivers).
+    pub async fn spawn_with_jobs(backend: Backend, jobs: JobSettings) -> TestServer {
+        let dir = std::env::temp_dir().join(format!("cw-outbox-{}", uuid::Uuid::new_v4().simple()));
+        Self::spawn_full(backend, dir, JobSettings { run_worker: true, ..jobs }).await
+    }
+
+    async fn spawn_full(backend: Backend, dir: std::path::PathBuf, jobs: JobSettings) -> TestServer {
         let db = TestDb::new(backend).await;
         let (core, clock) = core_with_clock(db.store.clone());
         let outbox = FileOutbox::new(dir.clone());
@@ -78,6 +103,7 @@ impl TestServer {
                 public_search_per_minute: high,
                 expensive_per_minute: high,
             },
+            jobs,
             ..ServeConfig::default()
         };
         let app = Application::with_parts(&config, core.clone(), Arc::new(outbox.clone())).await.expect("bind");
@@ -137,19 +163,37 @@ impl TestServer {
     }
 
     /// The token of the newest e-mail to `to` whose body links to `path`
-    /// (`/api/auth/verify-email`, `/api/auth/invitations/accept`).
-    pub fn mailed_token(&self, to: &str, path: &str) -> String {
+    /// (`/api/auth/verify-email`, `/api/auth/invitations/accept`), waiting
+    /// for the e-mail job to send it.
+    pub async fn mailed_token(&self, to: &str, path: &str) -> String {
         let needle = format!("{path}?token=");
-        self.outbox
-            .read_all()
-            .into_iter()
-            .rev()
-            .filter(|m| m.to.eq_ignore_ascii_case(to))
-            .find_map(|m| {
+        let find = || {
+            self.outbox.read_all().into_iter().rev().filter(|m| m.to.eq_ignore_ascii_case(to)).find_map(|m| {
                 let start = m.body.find(&needle)? + needle.len();
                 Some(m.body[start..].split_whitespace().next()?.to_owned())
             })
-            .unwrap_or_else(|| panic!("no e-mail to {to} linking to {path} in {:?}", self.outbox.dir()))
+        };
+        self.eventually(&format!("an e-mail to {to} links to {path} ({:?})", self.outbox.dir()), || {
+            let found = find().is_some();
+            async move { found }
+        })
+        .await;
+        find().unwrap_or_else(|| panic!("no e-mail to {to} linking to {path} in {:?}", self.outbox.dir()))
+    }
+
+    /// Waits (up to 30 s, polling) until `check` holds; panics with `what`
+    /// otherwise. For background work the test cannot await directly; the
+    /// deadline only guards against hanging, it asserts no speed.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !check().await {
+            assert!(std::time::Instant::now() < deadline, "gave up waiting until {what}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// How many e-mails went to `to`.
@@ -169,7 +213,7 @@ impl TestServer {
             )
             .await;
         assert_eq!(r.status, 201, "register {email}: {}", r.text);
-        let token = self.mailed_token(email, "/api/auth/verify-email");
+        let token = self.mailed_token(email, "/api/auth/verify-email").await;
         let r = self.call("GET", &format!("/api/auth/verify-email?token={token}"), None, None).await;
         assert_eq!(r.status, 200, "verify {email}: {}", r.text);
         self.login(email, password).await

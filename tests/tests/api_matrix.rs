@@ -13,6 +13,7 @@ use certwatch_core::certificates::CertificateInput;
 use certwatch_core::ids::OrganizationId;
 use certwatch_core::suppliers::{OrganizationInput, SiteInput};
 use certwatch_core::tenancy::{AcceptInvitation, Role, TokenRequest};
+use certwatch_core::webhooks::{SubscriberInput, SubscriptionInput};
 use certwatch_tests::http::{Answer, TestServer};
 use certwatch_tests::Backend;
 use serde_json::{json, Value};
@@ -56,6 +57,7 @@ fn none(_: &Fixture) -> Option<Value> {
 const PUBLIC: [u16; 4] = [200, 200, 200, 200];
 const TENANT_READ: [u16; 4] = [401, 200, 200, 200];
 const OWN_OBJECT_READ: [u16; 4] = [401, 200, 200, 404];
+const ADMIN_OWN_OBJECT: [u16; 4] = [401, 403, 200, 404];
 
 fn table() -> Vec<Row> {
     vec![
@@ -141,6 +143,44 @@ fn table() -> Vec<Row> {
         row("POST", "/api/certificates/{id}/transition", "", |_| Some(json!({"to": "ACTIVE"})), OWN_OBJECT_READ),
         // operators only (none of these callers is one)
         row("GET", "/api/admin/status", "", none, [401, 403, 403, 403]),
+        row("GET", "/api/admin/jobs/dead", "", none, [401, 403, 403, 403]),
+        row("POST", "/api/admin/jobs/{id}/retry", "", none, [401, 403, 403, 403]),
+        // webhooks: members read, admins manage
+        row("GET", "/api/webhooks/subscribers", "", none, TENANT_READ),
+        row(
+            "POST",
+            "/api/webhooks/subscribers",
+            "",
+            |_| Some(json!({"name": "Matrix hook", "webhook_url": "https://hooks.example/in"})),
+            [401, 403, 201, 201],
+        ),
+        row("GET", "/api/webhooks/subscribers/{id}", "", none, OWN_OBJECT_READ),
+        row("PATCH", "/api/webhooks/subscribers/{id}", "", |_| Some(json!({"name": "Renamed"})), ADMIN_OWN_OBJECT),
+        row("DELETE", "/api/webhooks/subscribers/{id}", "", none, [401, 403, 204, 404]),
+        row("POST", "/api/webhooks/subscribers/{id}/rotate-api-key", "", none, ADMIN_OWN_OBJECT),
+        row("POST", "/api/webhooks/subscribers/{id}/rotate-signing-secret", "", none, ADMIN_OWN_OBJECT),
+        row("POST", "/api/webhooks/subscribers/{id}/test", "", none, [401, 403, 201, 404]),
+        row("GET", "/api/webhooks/subscribers/{id}/subscriptions", "", none, OWN_OBJECT_READ),
+        row(
+            "POST",
+            "/api/webhooks/subscribers/{id}/subscriptions",
+            "",
+            |_| Some(json!({"event_types": ["certificate.created"]})),
+            [401, 403, 201, 404],
+        ),
+        row("GET", "/api/webhooks/subscriptions/{id}", "", none, OWN_OBJECT_READ),
+        row(
+            "PATCH",
+            "/api/webhooks/subscriptions/{id}",
+            "",
+            |_| Some(json!({"event_types": ["certificate.updated"]})),
+            ADMIN_OWN_OBJECT,
+        ),
+        row("DELETE", "/api/webhooks/subscriptions/{id}", "", none, [401, 403, 204, 404]),
+        row("GET", "/api/webhooks/deliveries", "status=PENDING", none, TENANT_READ),
+        row("GET", "/api/webhooks/deliveries/{id}", "", none, OWN_OBJECT_READ),
+        // The fixture's delivery is PENDING (no worker runs): 409 for admins.
+        row("POST", "/api/webhooks/deliveries/{id}/redeliver", "", none, [401, 403, 409, 404]),
     ]
 }
 
@@ -157,6 +197,9 @@ struct Fixture {
     member_email: String,
     verification_token: String,
     fresh_email: String,
+    subscriber: String,
+    subscription: String,
+    delivery: String,
 }
 
 struct World {
@@ -253,7 +296,37 @@ impl World {
         } else {
             String::new()
         };
+        let (subscriber, subscription, delivery) = if row.path.starts_with("/api/webhooks/") {
+            let s = core
+                .webhooks()
+                .create_subscriber(
+                    &self.admin,
+                    SubscriberInput {
+                        name: format!("Hook {n}"),
+                        webhook_url: "https://hooks.example/in".into(),
+                        is_active: None,
+                    },
+                )
+                .await
+                .expect("subscriber");
+            let sub = core
+                .webhooks()
+                .create_subscription(
+                    &self.admin,
+                    s.subscriber.id,
+                    SubscriptionInput { event_types: vec!["certificate.created".into()], ..Default::default() },
+                )
+                .await
+                .expect("subscription");
+            let d = core.webhooks().send_test(&self.admin, s.subscriber.id).await.expect("test delivery");
+            (s.subscriber.id.to_string(), sub.id.to_string(), d.id.to_string())
+        } else {
+            Default::default()
+        };
         Fixture {
+            subscriber,
+            subscription,
+            delivery,
             org: org.id.to_string(),
             site: site.id.to_string(),
             certificate: cert.id.to_string(),
@@ -292,6 +365,10 @@ fn fill(row: &Row, f: &Fixture, missing: bool) -> String {
             "{id}" if row.path.starts_with("/api/certificates/") => f.certificate.clone(),
             "{id}" if row.path.starts_with("/api/auth/tokens/") => f.admin_token_id.clone(),
             "{id}" if row.path.starts_with("/api/auth/invitations/") => f.invitation.clone(),
+            "{id}" if row.path.starts_with("/api/webhooks/subscribers/") => f.subscriber.clone(),
+            "{id}" if row.path.starts_with("/api/webhooks/subscriptions/") => f.subscription.clone(),
+            "{id}" if row.path.starts_with("/api/webhooks/deliveries/") => f.delivery.clone(),
+            "{id}" if row.path.starts_with("/api/admin/jobs/") => uuid::Uuid::new_v4().to_string(),
             "{site_id}" => f.site.clone(),
             "{user_id}" if row.method == "DELETE" => f.extra_member.clone(),
             "{user_id}" => f.member_user.clone(),

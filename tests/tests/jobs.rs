@@ -68,6 +68,8 @@ fn config(id: &str) -> WorkerConfig {
         },
         jitter: Arc::new(FixedJitter(0.0)),
         webhooks: Default::default(),
+        observer: None,
+        documents: Arc::new(certwatch_core::certificates::documents::ReqwestDocumentFetcher::default()),
     }
 }
 

@@ -16,13 +16,13 @@ use certwatch_core::adapters::ReqwestWebhookSender;
 use certwatch_core::authz::Principal;
 use certwatch_core::certificates::{CertificateInput, CertificateStatus};
 use certwatch_core::ids::OrganizationId;
-use certwatch_core::jobs::{Job, JobContext, JobHandler, JobSpec, JobStatus, Outcome, Worker, WorkerConfig};
+use certwatch_core::jobs::{Job, JobContext, JobHandler, JobStatus, Outcome, Worker, WorkerConfig};
 use certwatch_core::ports::{OutboundRequest, Scope, SendError, WebhookSender};
 use certwatch_core::suppliers::OrganizationInput;
 use certwatch_core::webhooks::delivery::DeliverWebhook;
 use certwatch_core::webhooks::{
-    dispatch_outbox, Delivery, DeliveryConfig, DeliveryStatus, FixedJitter, RetryPolicy, SubscriberInput,
-    SubscriptionInput, DISPATCH_OUTBOX,
+    dispatch_outbox, Delivery, DeliveryConfig, DeliveryFilter, DeliveryStatus, FixedJitter, RetryPolicy,
+    SubscriberInput, SubscriptionInput, DISPATCH_OUTBOX,
 };
 use certwatch_core::CertWatch;
 use certwatch_tests::seed::admin_of;
@@ -156,7 +156,10 @@ async fn subscriber(app: &CertWatch, p: &Principal, url: String, ty: Option<&str
 }
 
 async fn deliveries_of(app: &CertWatch, p: &Principal, s: &Delivery) -> Vec<Delivery> {
-    app.webhooks().list_deliveries(p, Some(s.subscriber_id), 100).await.expect("deliveries")
+    app.webhooks()
+        .list_deliveries(p, &DeliveryFilter { subscriber_id: Some(s.subscriber_id), ..Default::default() }, 100)
+        .await
+        .expect("deliveries")
 }
 
 #[tokio::test]
@@ -213,9 +216,11 @@ async fn deliveries_story(db: TestDb) {
     certificate(&app, &p, o, "ISO_9001").await;
 
     // Dispatch: one delivery per matching active subscription, once.
+    // The change enqueued its dispatch job in its own transaction.
     let w = worker(&app, "w1");
-    app.jobs().enqueue(JobSpec::new(DISPATCH_OUTBOX, None, json!({}))).await.expect("enqueue dispatch");
-    assert_eq!(w.run_once().await.expect("dispatch").len(), 1);
+    let ran = w.run_once().await.expect("dispatch");
+    assert_eq!(ran.len(), 1, "exactly the transactional dispatch job is due: {ran:?}");
+    assert_eq!(app.jobs().get(ran[0].0).await.expect("job").kind, DISPATCH_OUTBOX);
     assert_eq!(dispatch_outbox(&app, 100, 3).await.expect("again"), (0, 0), "events are published");
     for s in [&s_ok, &s_flaky, &s_hang, &s_fail] {
         let ds = deliveries_of(&app, &p, s).await;
@@ -317,7 +322,8 @@ async fn delivery_kill_and_resume(db: TestDb) {
     let (s, secret) = subscriber(&app, &p, format!("{}/hook", ok.uri()), None).await;
     let o = org(&app, &p).await;
     certificate(&app, &p, o, "ISO_9001").await;
-    dispatch_outbox(&app, 100, 3).await.expect("dispatch");
+    // Runs the dispatch job the change enqueued: one delivery job results.
+    assert_eq!(worker(&app, "dispatcher").run_once().await.expect("dispatch").len(), 1);
 
     let a = worker(&app, "worker-a");
     let b = worker(&app, "worker-b");

@@ -3,6 +3,7 @@
 //! ([`changes`]) and the certificate service ([`CertificateService`]).
 
 pub mod changes;
+pub mod documents;
 pub mod model;
 mod service;
 pub mod status;

@@ -24,7 +24,7 @@ pub struct CertificateType {
 
 /// Where a certificate's data came from. Only [`Provenance::WebScrape`]
 /// data (published by the supplier itself) may appear in public search.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Provenance {
     /// Entered by a user.

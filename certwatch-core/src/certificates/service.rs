@@ -188,7 +188,13 @@ impl<'a> CertificateService<'a> {
         tx.insert_certificates(&certs).await?;
         let events: Vec<DomainEvent> =
             certs.iter().map(|c| self.event(c, EventType::CertificateCreated, &[])).collect();
-        tx.insert_events(&events).await?;
+        crate::events::append_in(self.app, tx.as_mut(), &events).await?;
+        for c in certs.iter().filter(|c| c.document_hash.is_none()) {
+            if let Some(url) = &c.document_url {
+                let rid = p.request_id.clone();
+                super::documents::enqueue_hash(self.app, tx.as_mut(), p.tenant_id, c.id, url.as_str(), rid).await?;
+            }
+        }
         let audits: Vec<AuditEntry> = certs
             .iter()
             .map(|c| {
@@ -205,6 +211,7 @@ impl<'a> CertificateService<'a> {
         let orgs: Vec<OrganizationId> = orgs.into_iter().collect();
         tx.recount_certificates(p.tenant_id, &orgs, self.app.inner.clock.today()).await?;
         tx.commit().await?;
+        self.app.wake_workers();
         Ok(certs)
     }
 
@@ -410,8 +417,20 @@ impl<'a> CertificateService<'a> {
         new.updated_at = self.app.inner.clock.now();
         tx.update_certificate(&new).await?;
         let changes = detect_changes(&old, &new);
+        // A new document URL without a hash given: hash it in the background.
+        if let (Some(url), None) = (&new.document_url, &new.document_hash) {
+            if old.document_url.as_ref() != Some(url) {
+                let rid = p.request_id.clone();
+                super::documents::enqueue_hash(self.app, tx.as_mut(), p.tenant_id, new.id, url.as_str(), rid).await?;
+            }
+        }
         if !changes.is_empty() {
-            tx.insert_events(&[self.event(&new, EventType::CertificateUpdated, &changes)]).await?;
+            crate::events::append_in(
+                self.app,
+                tx.as_mut(),
+                &[self.event(&new, EventType::CertificateUpdated, &changes)],
+            )
+            .await?;
         }
         let mut meta = meta;
         if let Value::Object(m) = &mut meta {
@@ -420,6 +439,7 @@ impl<'a> CertificateService<'a> {
         tx.insert_audit(&[self.app.audit_by(p, action, "certificate", new.id.to_string(), meta)]).await?;
         tx.recount_certificates(p.tenant_id, &[new.organization_id], self.app.inner.clock.today()).await?;
         tx.commit().await?;
+        self.app.wake_workers();
         Ok(new)
     }
 

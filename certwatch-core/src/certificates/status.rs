@@ -43,7 +43,7 @@ use serde::{Deserialize, Serialize};
 use crate::validation::Violation;
 
 /// Lifecycle state of a certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CertificateStatus {
     /// Awaiting validation.

@@ -78,6 +78,10 @@ pub fn builtin_handlers(config: &super::WorkerConfig) -> Vec<(&'static str, Arc<
         (crate::expiry::EXPIRY_SWEEP, Arc::new(ExpirySweep)),
         (DISPATCH_OUTBOX, Arc::new(DispatchOutbox { max_attempts: config.webhooks.max_attempts })),
         (DELIVER_WEBHOOK, Arc::new(DeliverWebhook { config: config.webhooks.clone() })),
+        (
+            crate::certificates::documents::HASH_DOCUMENT,
+            Arc::new(crate::certificates::documents::HashDocument { fetcher: config.documents.clone() }),
+        ),
     ]
 }
 

@@ -17,9 +17,9 @@ pub mod model;
 pub mod runtime;
 pub mod scheduler;
 
-pub use model::{Job, JobId, JobStatus, NewJob};
+pub use model::{Job, JobId, JobStatus, NewJob, QueueStats};
 pub use runtime::{
-    enqueue_in, JobContext, JobError, JobHandler, JobSpec, JobsService, Outcome, Worker, WorkerConfig,
+    enqueue_in, JobContext, JobError, JobHandler, JobObserver, JobSpec, JobsService, Outcome, Worker, WorkerConfig,
     DEFAULT_MAX_ATTEMPTS,
 };
 pub use scheduler::{Schedule, Scheduler, SchedulerConfig};

@@ -108,3 +108,15 @@ pub struct Job {
     /// When it succeeded or died.
     pub finished_at: Option<DateTime<Utc>>,
 }
+
+/// The queue at a glance (operators, metrics, health): read from the
+/// shared database, so every process reports the same queue.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct QueueStats {
+    /// Jobs per status name (`queued`, `running`, `succeeded`, `dead`).
+    pub by_status: std::collections::BTreeMap<String, u64>,
+    /// Queued jobs whose `run_at` has come.
+    pub due: u64,
+    /// The `run_at` of the oldest due job, if any.
+    pub oldest_due_at: Option<DateTime<Utc>>,
+}

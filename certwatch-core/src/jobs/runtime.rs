@@ -165,6 +165,9 @@ impl<'a> JobsService<'a> {
         let mut tx = self.app.store().begin(scope).await?;
         let added = enqueue_in(self.app, tx.as_mut(), spec).await?;
         tx.commit().await?;
+        if added {
+            self.app.wake_workers();
+        }
         Ok(added)
     }
 
@@ -179,6 +182,13 @@ impl<'a> JobsService<'a> {
     pub async fn list(&self, status: JobStatus, limit: u32) -> Result<Vec<Job>> {
         let mut tx = self.app.store().begin(Scope::System).await?;
         Ok(tx.list_jobs(status, limit.clamp(1, 1000)).await?)
+    }
+
+    /// The queue at a glance (no permission check: for metrics, health and
+    /// operator status, which decide who sees it).
+    pub async fn queue_stats(&self) -> Result<super::model::QueueStats> {
+        let mut tx = self.app.store().begin(Scope::System).await?;
+        Ok(tx.job_queue_stats(self.app.clock().now()).await?)
     }
 
     /// One job (no permission check).
@@ -251,6 +261,16 @@ pub struct WorkerConfig {
     pub jitter: Arc<dyn JitterSource>,
     /// How webhook deliveries are sent (HTTP port, timeout, retry cap).
     pub webhooks: crate::webhooks::DeliveryConfig,
+    /// Told of every finished run (metrics).
+    pub observer: Option<Arc<dyn JobObserver>>,
+    /// Fetches certificate documents for `hash_document`.
+    pub documents: Arc<dyn crate::ports::DocumentFetcher>,
+}
+
+/// Hears how each job run ended and how long it took (the host's metrics).
+pub trait JobObserver: Send + Sync {
+    /// A run of a job of `kind` ended with `outcome` after `elapsed`.
+    fn job_finished(&self, kind: &str, outcome: &Outcome, elapsed: std::time::Duration);
 }
 
 impl std::fmt::Debug for WorkerConfig {
@@ -280,6 +300,8 @@ impl Default for WorkerConfig {
             },
             jitter: Arc::new(RandomJitter),
             webhooks: crate::webhooks::DeliveryConfig::default(),
+            observer: None,
+            documents: Arc::new(crate::certificates::documents::ReqwestDocumentFetcher::default()),
         }
     }
 }
@@ -299,7 +321,7 @@ impl std::fmt::Debug for Worker {
 }
 
 /// What one run of a job came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Succeeded.
     Succeeded,
@@ -311,6 +333,19 @@ pub enum Outcome {
     Released,
     /// Another worker holds the job now (this worker's lease ran out).
     LostLease,
+}
+
+impl Outcome {
+    /// A label for logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Retried => "retried",
+            Outcome::Dead => "dead",
+            Outcome::Released => "released",
+            Outcome::LostLease => "lost_lease",
+        }
+    }
 }
 
 impl Worker {
@@ -375,7 +410,13 @@ impl Worker {
         let hard_stop = CancellationToken::new();
         let mut set: JoinSet<()> = JoinSet::new();
         tracing::info!(worker = %self.config.worker_id, "worker started");
+        let signal = self.app.job_signal().clone();
         while !shutdown.is_cancelled() {
+            // Registered before claiming, so a job committed while this
+            // claim runs still wakes the wait below.
+            let woken = signal.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
             let free = self.config.concurrency.max(1).saturating_sub(set.len());
             let mut claimed = 0;
             if free > 0 {
@@ -399,6 +440,7 @@ impl Worker {
                 tokio::select! {
                     () = shutdown.cancelled() => {}
                     () = tokio::time::sleep(self.config.poll_interval) => {}
+                    () = &mut woken => {}
                     Some(_) = set.join_next(), if !set.is_empty() => {}
                 }
             }
@@ -426,7 +468,13 @@ impl Worker {
             tenant_id = job.tenant_id.map(|t| t.to_string()).unwrap_or_default(),
             request_id = job.request_id.as_deref().unwrap_or(""),
         );
-        self.execute_inner(job, stop).instrument(span).await
+        let started = tokio::time::Instant::now();
+        let kind = job.kind.clone();
+        let result = self.execute_inner(job, stop).instrument(span).await;
+        if let (Some(o), Ok(outcome)) = (&self.config.observer, &result) {
+            o.job_finished(&kind, outcome, started.elapsed());
+        }
+        result
     }
 
     async fn execute_inner(&self, job: Job, stop: CancellationToken) -> Result<Outcome> {

@@ -156,3 +156,31 @@ pub trait WebhookSender: Send + Sync {
     /// POSTs `req`; the HTTP status of the answer.
     async fn post(&self, req: OutboundRequest) -> Result<u16, SendError>;
 }
+
+/// Why a document could not be fetched and hashed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    /// A hop's target is not allowed (SSRF rules, bad URL, too many
+    /// redirects): retrying cannot help.
+    #[error("target refused: {0}")]
+    Refused(String),
+    /// The document is larger than the cap: retrying cannot help.
+    #[error("document larger than {0} bytes")]
+    TooLarge(u64),
+    /// No complete answer within the time limit.
+    #[error("timed out")]
+    Timeout,
+    /// Connecting failed or the server answered with an error status.
+    #[error("fetch failed: {0}")]
+    Failed(String),
+}
+
+/// Fetches a certificate document and returns the lower-case hex SHA-256
+/// of its bytes, checking the SSRF rules on every redirect hop and
+/// enforcing the size cap while streaming (the document is never held
+/// whole in memory).
+#[async_trait]
+pub trait DocumentFetcher: Send + Sync {
+    /// The SHA-256 of the document at `url`.
+    async fn sha256(&self, url: &str) -> Result<String, FetchError>;
+}

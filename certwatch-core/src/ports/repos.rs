@@ -73,6 +73,9 @@ pub trait TenancyRepo {
         status: InvitationStatus,
         accepted_at: Option<DateTime<Utc>>,
     ) -> R<()>;
+    /// Replaces an invitation's token hash (the e-mail job issues the token
+    /// it sends, so no raw token waits in the job queue).
+    async fn update_invitation_token(&mut self, tenant: TenantId, id: InvitationId, hash: &TokenHash) -> R<()>;
 
     /// Inserts an e-mail verification.
     async fn insert_email_verification(&mut self, v: &EmailVerification) -> R<()>;
@@ -165,6 +168,10 @@ pub trait CertificateRepo {
     async fn update_certificate(&mut self, c: &Certificate) -> R<()>;
     /// Deletes a certificate; true if it existed.
     async fn delete_certificate(&mut self, tenant: TenantId, id: CertificateId) -> R<bool>;
+    /// Stores `hash` as the document hash only while the certificate's
+    /// `document_url` still equals `url` (compare-and-set); true if stored.
+    async fn set_document_hash_if_url(&mut self, tenant: TenantId, id: CertificateId, url: &str, hash: &str)
+        -> R<bool>;
     /// One page of certificates, newest first.
     async fn list_certificates(&mut self, tenant: TenantId, f: &CertificateFilter) -> R<Page<Certificate>>;
 }
@@ -265,6 +272,12 @@ pub trait JobRepo {
     /// Deletes up to `limit` succeeded jobs finished before `before` (dead
     /// jobs stay for operators); returns how many.
     async fn purge_succeeded_jobs(&mut self, before: DateTime<Utc>, limit: u32) -> R<u64>;
+    /// Clears a job's dedupe key, so the key can be enqueued again (a
+    /// coalescing job that started).
+    async fn release_job_dedupe_key(&mut self, id: crate::jobs::JobId) -> R<()>;
+    /// Counts per status, the queued jobs due at `now` and the oldest due
+    /// `run_at` (*system scope*).
+    async fn job_queue_stats(&mut self, now: DateTime<Utc>) -> R<crate::jobs::QueueStats>;
 }
 
 /// Subscribers, subscriptions, the delivery log, and the outbox cursor of
@@ -292,6 +305,17 @@ pub trait WebhookRepo {
         tenant: TenantId,
         subscriber: Option<crate::webhooks::SubscriberId>,
     ) -> R<Vec<crate::webhooks::Subscription>>;
+    /// Deletes a subscriber with its subscriptions and delivery log; true
+    /// if it existed.
+    async fn delete_subscriber(&mut self, tenant: TenantId, id: crate::webhooks::SubscriberId) -> R<bool>;
+    /// A subscription of the tenant.
+    async fn get_subscription(
+        &mut self,
+        tenant: TenantId,
+        id: crate::webhooks::SubscriptionId,
+    ) -> R<Option<crate::webhooks::Subscription>>;
+    /// Saves organization, certificate type and event types.
+    async fn update_subscription(&mut self, s: &crate::webhooks::Subscription) -> R<()>;
     /// Deletes a subscription; true if it existed.
     async fn delete_subscription(&mut self, tenant: TenantId, id: crate::webhooks::SubscriptionId) -> R<bool>;
     /// The subscriptions of the tenant's active subscribers.
@@ -305,13 +329,15 @@ pub trait WebhookRepo {
         tenant: TenantId,
         id: crate::webhooks::DeliveryId,
     ) -> R<Option<crate::webhooks::Delivery>>;
-    /// The tenant's deliveries (of one subscriber when given), newest first.
+    /// The tenant's deliveries matching every filter given, newest first.
     async fn list_deliveries(
         &mut self,
         tenant: TenantId,
-        subscriber: Option<crate::webhooks::SubscriberId>,
+        filter: &crate::webhooks::DeliveryFilter,
         limit: u32,
     ) -> R<Vec<crate::webhooks::Delivery>>;
+    /// Deliveries per status across tenants (*system scope*; metrics).
+    async fn delivery_status_counts(&mut self) -> R<std::collections::BTreeMap<String, u64>>;
     /// Saves status, attempts, response status, error message, delivered_at.
     async fn update_delivery(&mut self, d: &crate::webhooks::Delivery) -> R<()>;
     /// Outbox events not yet published, oldest first, across tenants

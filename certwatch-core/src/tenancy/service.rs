@@ -235,9 +235,30 @@ impl<'a> TenancyService<'a> {
     /// active) so hosts can answer identically either way.
     pub async fn resend_verification(&self, email: &str) -> Result<Option<(User, Secret)>> {
         let Ok(email) = EmailAddress::parse(email) else { return Ok(None) };
-        let now = self.now();
         let mut tx = self.app.inner.store.begin(Scope::System).await?;
         let Some(user) = tx.find_user_by_email(&email.normalized()).await? else { return Ok(None) };
+        self.issue_verification_in(tx, user).await
+    }
+
+    /// The unverified account behind `email`, if any (the address of a
+    /// verification e-mail job; reveals nothing to callers, who always
+    /// answer alike).
+    pub async fn unverified_user(&self, email: &str) -> Result<Option<UserId>> {
+        let Ok(email) = EmailAddress::parse(email) else { return Ok(None) };
+        let mut tx = self.app.inner.store.begin(Scope::System).await?;
+        Ok(tx.find_user_by_email(&email.normalized()).await?.filter(|u| !u.is_active).map(|u| u.id))
+    }
+
+    /// Issues a fresh verification token for an unverified user, for the
+    /// e-mail job that sends it (`None` when the user is gone or verified).
+    pub async fn issue_verification_for(&self, user: UserId) -> Result<Option<(User, Secret)>> {
+        let mut tx = self.app.inner.store.begin(Scope::System).await?;
+        let Some(user) = tx.get_user(user).await? else { return Ok(None) };
+        self.issue_verification_in(tx, user).await
+    }
+
+    async fn issue_verification_in(&self, mut tx: Box<dyn Tx>, user: User) -> Result<Option<(User, Secret)>> {
+        let now = self.now();
         if user.is_active {
             return Ok(None);
         }
@@ -257,6 +278,27 @@ impl<'a> TenancyService<'a> {
         .await?;
         tx.commit().await?;
         Ok(Some((user, token)))
+    }
+
+    /// Gives a pending, unexpired invitation a fresh token (the one the
+    /// invitation e-mail job sends; earlier tokens stop working), with its
+    /// tenant for the message. `None` when it is no longer pending.
+    pub async fn reissue_invitation(
+        &self,
+        tenant: TenantId,
+        id: InvitationId,
+    ) -> Result<Option<(Invitation, Tenant, Secret)>> {
+        let now = self.now();
+        let mut tx = self.app.inner.store.begin(Scope::Tenant(tenant)).await?;
+        let Some(inv) = tx.get_invitation(tenant, id).await? else { return Ok(None) };
+        if inv.status != InvitationStatus::Pending || inv.expires_at <= now {
+            return Ok(None);
+        }
+        let Some(t) = tx.get_tenant(tenant).await? else { return Ok(None) };
+        let token = generate_secret("");
+        tx.update_invitation_token(tenant, id, &TokenHash::of(token.expose())).await?;
+        tx.commit().await?;
+        Ok(Some((inv, t, token)))
     }
 
     /// Verifies an e-mail address with the token from the verification

@@ -68,6 +68,12 @@ impl Default for DeliveryConfig {
     }
 }
 
+/// The dedupe key of the `dispatch_outbox` job a change enqueues with its
+/// events ([`crate::events::append_in`]): one waiting job per tenant.
+pub fn dispatch_key(tenant: TenantId) -> String {
+    format!("{DISPATCH_OUTBOX}:{tenant}")
+}
+
 /// Enqueues the job that sends `d`, inside `tx`.
 pub(crate) async fn enqueue_delivery(
     app: &CertWatch,
@@ -138,6 +144,9 @@ pub async fn dispatch_outbox(app: &CertWatch, limit: u32, max_attempts: u32) -> 
     let ids: Vec<_> = events.iter().map(|e| e.id).collect();
     tx.mark_events_published(&ids, now).await?;
     tx.commit().await?;
+    if created > 0 {
+        app.wake_workers();
+    }
     tracing::info!(events = ids.len(), deliveries = created, "outbox dispatched");
     Ok((ids.len(), created))
 }
@@ -152,7 +161,15 @@ pub struct DispatchOutbox {
 
 #[async_trait]
 impl JobHandler for DispatchOutbox {
-    async fn run(&self, ctx: &JobContext, _job: &Job) -> Result<(), JobError> {
+    async fn run(&self, ctx: &JobContext, job: &Job) -> Result<(), JobError> {
+        // A change-triggered job frees its key before reading the outbox,
+        // so events committed from now on enqueue a job of their own
+        // instead of coalescing into this one (which might miss them).
+        if job.dedupe_key.as_deref().is_some_and(|k| k.starts_with(DISPATCH_OUTBOX)) {
+            let mut tx = ctx.app.store().begin(Scope::System).await?;
+            tx.release_job_dedupe_key(job.id).await?;
+            tx.commit().await?;
+        }
         for _ in 0..50 {
             let (n, _) = dispatch_outbox(&ctx.app, DISPATCH_BATCH, self.max_attempts).await?;
             if n < DISPATCH_BATCH as usize || ctx.shutdown.is_cancelled() {

@@ -30,31 +30,42 @@ impl ReqwestWebhookSender {
     }
 }
 
+/// Resolves `url`'s host (within `timeout`), checks every address against
+/// the SSRF rules and `allow`, and builds a client pinned to exactly those
+/// addresses that follows no redirects.
+pub(crate) async fn pinned_client(
+    url: &Url,
+    allow: &[IpNet],
+    timeout: std::time::Duration,
+) -> Result<reqwest::Client, SendError> {
+    let host = url.host_str().ok_or_else(|| SendError::Refused("URL without host".into()))?.to_owned();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> = match bare.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => tokio::time::timeout(timeout, tokio::net::lookup_host((bare, port)))
+            .await
+            .map_err(|_| SendError::Timeout)?
+            .map_err(|e| SendError::Connect(format!("cannot resolve {bare}: {e}")))?
+            .collect(),
+    };
+    let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
+    check_target(url, &ips, allow).map_err(|e| SendError::Refused(e.to_string()))?;
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout);
+    if bare.parse::<IpAddr>().is_err() {
+        builder = builder.resolve_to_addrs(bare, &addrs);
+    }
+    builder.build().map_err(|e| SendError::Connect(e.to_string()))
+}
+
 #[async_trait]
 impl WebhookSender for ReqwestWebhookSender {
     async fn post(&self, req: OutboundRequest) -> Result<u16, SendError> {
         let url = Url::parse(&req.url).map_err(|e| SendError::Refused(format!("invalid URL: {e}")))?;
-        let host = url.host_str().ok_or_else(|| SendError::Refused("URL without host".into()))?.to_owned();
-        let port = url.port_or_known_default().unwrap_or(443);
-        let bare = host.trim_start_matches('[').trim_end_matches(']');
-        let addrs: Vec<SocketAddr> = match bare.parse::<IpAddr>() {
-            Ok(ip) => vec![SocketAddr::new(ip, port)],
-            Err(_) => tokio::time::timeout(req.timeout, tokio::net::lookup_host((bare, port)))
-                .await
-                .map_err(|_| SendError::Timeout)?
-                .map_err(|e| SendError::Connect(format!("cannot resolve {bare}: {e}")))?
-                .collect(),
-        };
-        let ips: Vec<IpAddr> = addrs.iter().map(SocketAddr::ip).collect();
-        check_target(&url, &ips, &self.allow).map_err(|e| SendError::Refused(e.to_string()))?;
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(req.timeout)
-            .connect_timeout(req.timeout);
-        if bare.parse::<IpAddr>().is_err() {
-            builder = builder.resolve_to_addrs(bare, &addrs);
-        }
-        let client = builder.build().map_err(|e| SendError::Connect(e.to_string()))?;
+        let client = pinned_client(&url, &self.allow, req.timeout).await?;
         let mut request = client.post(url);
         for (k, v) in &req.headers {
             request = request.header(k.as_str(), v.as_str());
@@ -72,7 +83,7 @@ impl WebhookSender for ReqwestWebhookSender {
     }
 }
 
-fn classify(e: reqwest::Error) -> SendError {
+pub(crate) fn classify(e: reqwest::Error) -> SendError {
     if e.is_timeout() {
         SendError::Timeout
     } else {

@@ -15,10 +15,12 @@ pub mod ssrf;
 
 pub use delivery::{dispatch_outbox, DeliveryConfig, DELIVER_WEBHOOK, DISPATCH_OUTBOX};
 pub use model::{
-    parse_event_types, subscription_matches, Delivery, DeliveryId, DeliveryStatus, EventFacts, Subscriber,
-    SubscriberId, Subscription, SubscriptionId,
+    parse_event_types, subscription_matches, Delivery, DeliveryFilter, DeliveryId, DeliveryStatus, EventFacts,
+    Subscriber, SubscriberId, Subscription, SubscriptionId,
 };
 pub use retry::{FixedJitter, JitterSource, RandomJitter, RetryPolicy};
-pub use service::{IssuedSubscriber, SubscriberInput, SubscriberPatch, SubscriptionInput, WebhookService};
+pub use service::{
+    IssuedSubscriber, SubscriberInput, SubscriberPatch, SubscriptionInput, SubscriptionPatch, WebhookService,
+};
 pub use signing::{generate_signing_secret, sign, verify_github, verify_standard, SignatureError, SignatureHeaders};
 pub use ssrf::{check_target, check_url, TargetError};

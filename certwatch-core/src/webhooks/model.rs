@@ -165,6 +165,17 @@ pub struct Delivery {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
+/// Which deliveries to list (absent: any).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryFilter {
+    /// Only this subscriber's.
+    pub subscriber_id: Option<SubscriberId>,
+    /// Only in this state.
+    pub status: Option<DeliveryStatus>,
+    /// Only of this event type name.
+    pub event_type: Option<String>,
+}
+
 /// What subscription matching needs to know about an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventFacts {

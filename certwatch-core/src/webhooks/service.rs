@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use super::model::{
-    parse_event_types, Delivery, DeliveryId, DeliveryStatus, Subscriber, SubscriberId, Subscription, SubscriptionId,
+    parse_event_types, Delivery, DeliveryFilter, DeliveryId, DeliveryStatus, Subscriber, SubscriberId, Subscription,
+    SubscriptionId,
 };
 use super::signing::generate_signing_secret;
 use super::ssrf::check_url;
@@ -70,7 +71,20 @@ pub struct SubscriptionInput {
     pub event_types: Vec<String>,
 }
 
-/// Subscriber, subscription and delivery operations.
+/// Changes to a subscription (absent: unchanged; `Some(None)` clears a
+/// filter).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubscriptionPatch {
+    /// Set or clear the organization filter.
+    pub organization_id: Option<Option<OrganizationId>>,
+    /// Set or clear the certificate type filter.
+    pub certificate_type: Option<Option<String>>,
+    /// Replace the event types (at least one).
+    pub event_types: Option<Vec<String>>,
+}
+
+/// Subscriber, subscription and delivery operations. Members read;
+/// only admins change anything ([`Action::ManageWebhooks`]).
 #[derive(Debug, Clone, Copy)]
 pub struct WebhookService<'a> {
     app: &'a CertWatch,
@@ -91,6 +105,34 @@ fn new_api_key() -> (Secret, TokenHash, String) {
     let hash = TokenHash::of(key.expose());
     let prefix = key.expose().chars().take(KEY_PREFIX_LEN).collect();
     (key, hash, prefix)
+}
+
+/// The organization filter of a subscription, checked to be the tenant's.
+async fn check_organization(
+    tx: &mut dyn Tx,
+    p: &Principal,
+    org: Option<OrganizationId>,
+) -> Result<Option<OrganizationId>> {
+    if let Some(o) = org {
+        if tx.get_organization(p.tenant_id, o).await?.is_none() {
+            return Err(ValidationErrors::single("organization_id", "unknown organization").into());
+        }
+    }
+    Ok(org)
+}
+
+/// The certificate type filter of a subscription, checked to exist; blank
+/// means none.
+async fn check_certificate_type(tx: &mut dyn Tx, ty: Option<&str>) -> Result<Option<String>> {
+    match ty.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => {
+            if tx.get_certificate_type(t).await?.is_none() {
+                return Err(ValidationErrors::single("certificate_type", "unknown certificate type").into());
+            }
+            Ok(Some(t.to_owned()))
+        }
+    }
 }
 
 impl<'a> WebhookService<'a> {
@@ -126,7 +168,7 @@ impl<'a> WebhookService<'a> {
             created_at: now,
             updated_at: now,
         };
-        let mut tx = self.tx(p, Action::WriteTenantData).await?;
+        let mut tx = self.tx(p, Action::ManageWebhooks).await?;
         tx.insert_subscriber(&s).await?;
         tx.insert_audit(&[self.app.audit_by(
             p,
@@ -159,7 +201,7 @@ impl<'a> WebhookService<'a> {
         action: &str,
         f: impl FnOnce(&mut Subscriber) -> Result<()>,
     ) -> Result<Subscriber> {
-        let mut tx = self.tx(p, Action::WriteTenantData).await?;
+        let mut tx = self.tx(p, Action::ManageWebhooks).await?;
         let mut s = tx.get_subscriber(p.tenant_id, id).await?.ok_or_else(|| Error::not_found("subscriber"))?;
         f(&mut s)?;
         s.updated_at = self.app.clock().now();
@@ -231,36 +273,72 @@ impl<'a> WebhookService<'a> {
     ) -> Result<Subscription> {
         let event_types: BTreeSet<String> =
             parse_event_types(&input.event_types).map_err(|m| ValidationErrors::single("event_types", m))?;
-        let mut tx = self.tx(p, Action::WriteTenantData).await?;
+        let mut tx = self.tx(p, Action::ManageWebhooks).await?;
         if tx.get_subscriber(p.tenant_id, subscriber).await?.is_none() {
             return Err(Error::not_found("subscriber"));
         }
-        if let Some(o) = input.organization_id {
-            if tx.get_organization(p.tenant_id, o).await?.is_none() {
-                return Err(ValidationErrors::single("organization_id", "unknown organization").into());
-            }
-        }
-        let certificate_type = match input.certificate_type.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(t) => {
-                if tx.get_certificate_type(t).await?.is_none() {
-                    return Err(ValidationErrors::single("certificate_type", "unknown certificate type").into());
-                }
-                Some(t.to_owned())
-            }
-        };
+        let organization_id = check_organization(tx.as_mut(), p, input.organization_id).await?;
+        let certificate_type = check_certificate_type(tx.as_mut(), input.certificate_type.as_deref()).await?;
         let s = Subscription {
             id: self.app.new_id(),
             tenant_id: p.tenant_id,
             subscriber_id: subscriber,
-            organization_id: input.organization_id,
+            organization_id,
             certificate_type,
             event_types,
             created_at: self.app.clock().now(),
         };
         tx.insert_subscription(&s).await?;
+        tx.insert_audit(&[self.app.audit_by(p, "subscription.create", "subscription", s.id.to_string(), json!({}))])
+            .await?;
         tx.commit().await?;
         Ok(s)
+    }
+
+    /// One subscription.
+    pub async fn get_subscription(&self, p: &Principal, id: SubscriptionId) -> Result<Subscription> {
+        let mut tx = self.tx(p, Action::ReadTenantData).await?;
+        tx.get_subscription(p.tenant_id, id).await?.ok_or_else(|| Error::not_found("subscription"))
+    }
+
+    /// Changes a subscription's filters or event types.
+    pub async fn update_subscription(
+        &self,
+        p: &Principal,
+        id: SubscriptionId,
+        patch: SubscriptionPatch,
+    ) -> Result<Subscription> {
+        let event_types = match &patch.event_types {
+            Some(t) => Some(parse_event_types(t).map_err(|m| ValidationErrors::single("event_types", m))?),
+            None => None,
+        };
+        let mut tx = self.tx(p, Action::ManageWebhooks).await?;
+        let mut s = tx.get_subscription(p.tenant_id, id).await?.ok_or_else(|| Error::not_found("subscription"))?;
+        if let Some(o) = patch.organization_id {
+            s.organization_id = check_organization(tx.as_mut(), p, o).await?;
+        }
+        if let Some(t) = patch.certificate_type {
+            s.certificate_type = check_certificate_type(tx.as_mut(), t.as_deref()).await?;
+        }
+        if let Some(t) = event_types {
+            s.event_types = t;
+        }
+        tx.update_subscription(&s).await?;
+        tx.insert_audit(&[self.app.audit_by(p, "subscription.update", "subscription", id.to_string(), json!({}))])
+            .await?;
+        tx.commit().await?;
+        Ok(s)
+    }
+
+    /// Deletes a subscriber, its subscriptions and its delivery log.
+    pub async fn delete_subscriber(&self, p: &Principal, id: SubscriberId) -> Result<()> {
+        let mut tx = self.tx(p, Action::ManageWebhooks).await?;
+        if !tx.delete_subscriber(p.tenant_id, id).await? {
+            return Err(Error::not_found("subscriber"));
+        }
+        tx.insert_audit(&[self.app.audit_by(p, "subscriber.delete", "subscriber", id.to_string(), json!({}))]).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The tenant's subscriptions (of one subscriber when given).
@@ -270,12 +348,17 @@ impl<'a> WebhookService<'a> {
         subscriber: Option<SubscriberId>,
     ) -> Result<Vec<Subscription>> {
         let mut tx = self.tx(p, Action::ReadTenantData).await?;
+        if let Some(id) = subscriber {
+            if tx.get_subscriber(p.tenant_id, id).await?.is_none() {
+                return Err(Error::not_found("subscriber"));
+            }
+        }
         Ok(tx.list_subscriptions(p.tenant_id, subscriber).await?)
     }
 
     /// Removes a subscription.
     pub async fn delete_subscription(&self, p: &Principal, id: SubscriptionId) -> Result<()> {
-        let mut tx = self.tx(p, Action::WriteTenantData).await?;
+        let mut tx = self.tx(p, Action::ManageWebhooks).await?;
         if !tx.delete_subscription(p.tenant_id, id).await? {
             return Err(Error::not_found("subscription"));
         }
@@ -283,15 +366,21 @@ impl<'a> WebhookService<'a> {
         Ok(())
     }
 
-    /// The delivery log, newest first.
-    pub async fn list_deliveries(
-        &self,
-        p: &Principal,
-        subscriber: Option<SubscriberId>,
-        limit: u32,
-    ) -> Result<Vec<Delivery>> {
+    /// The delivery log, newest first, filtered. An unknown event type in
+    /// the filter is a validation error, not an empty page.
+    pub async fn list_deliveries(&self, p: &Principal, filter: &DeliveryFilter, limit: u32) -> Result<Vec<Delivery>> {
+        if let Some(t) = filter.event_type.as_deref() {
+            parse_event_types([t]).map_err(|m| ValidationErrors::single("event_type", m))?;
+        }
         let mut tx = self.tx(p, Action::ReadTenantData).await?;
-        Ok(tx.list_deliveries(p.tenant_id, subscriber, limit.clamp(1, 500)).await?)
+        Ok(tx.list_deliveries(p.tenant_id, filter, limit.clamp(1, 500)).await?)
+    }
+
+    /// Deliveries per status across every tenant (no permission check:
+    /// aggregates for the host's metrics).
+    pub async fn delivery_status_counts(&self) -> Result<std::collections::BTreeMap<String, u64>> {
+        let mut tx = self.app.store().begin(Scope::System).await?;
+        Ok(tx.delivery_status_counts().await?)
     }
 
     /// One delivery.
@@ -303,7 +392,7 @@ impl<'a> WebhookService<'a> {
     /// Sends a FAILED delivery again (same id, same payload): PENDING, with
     /// a fresh round of attempts. Conflict unless it failed.
     pub async fn redeliver(&self, p: &Principal, id: DeliveryId) -> Result<Delivery> {
-        let mut tx = self.tx(p, Action::WriteTenantData).await?;
+        let mut tx = self.tx(p, Action::ManageWebhooks).await?;
         let mut d = tx.get_delivery(p.tenant_id, id).await?.ok_or_else(|| Error::not_found("delivery"))?;
         if d.status != DeliveryStatus::Failed {
             return Err(Error::conflict("only failed deliveries can be redelivered"));
@@ -314,12 +403,13 @@ impl<'a> WebhookService<'a> {
         super::delivery::enqueue_delivery(self.app, tx.as_mut(), &d, p.request_id.clone(), None).await?;
         tx.insert_audit(&[self.app.audit_by(p, "delivery.redeliver", "delivery", id.to_string(), json!({}))]).await?;
         tx.commit().await?;
+        self.app.wake_workers();
         Ok(d)
     }
 
     /// Sends a `webhook.test` event to one subscriber (active or not).
     pub async fn send_test(&self, p: &Principal, subscriber: SubscriberId) -> Result<Delivery> {
-        let mut tx = self.tx(p, Action::WriteTenantData).await?;
+        let mut tx = self.tx(p, Action::ManageWebhooks).await?;
         if tx.get_subscriber(p.tenant_id, subscriber).await?.is_none() {
             return Err(Error::not_found("subscriber"));
         }
@@ -343,6 +433,7 @@ impl<'a> WebhookService<'a> {
         tx.insert_delivery(&d).await?;
         super::delivery::enqueue_delivery(self.app, tx.as_mut(), &d, p.request_id.clone(), None).await?;
         tx.commit().await?;
+        self.app.wake_workers();
         Ok(d)
     }
 }

@@ -16,7 +16,6 @@ use uuid::Uuid;
 
 use super::common::{request_id, Accepted, Created, Message, NoContent, Reply, TokenAuth};
 use super::State;
-use crate::mail::Email;
 use crate::problem::{ApiError, Problem};
 
 #[derive(Tags)]
@@ -150,7 +149,8 @@ pub struct Registration {
     pub tenant: Tenant,
     /// The user's role in it (admin).
     pub role: Role,
-    /// Whether the verification e-mail went out; when false, ask for a new
+    /// Whether the verification e-mail was queued for sending (a background
+    /// job retries it); when false, or when nothing arrives, ask for a new
     /// one with `POST /api/auth/resend-verification`.
     pub verification_email_sent: bool,
 }
@@ -412,35 +412,6 @@ impl AuthApi {
         self.state.core.tenancy()
     }
 
-    fn link(&self, path: &str, token: &str) -> String {
-        format!("{}{path}?token={token}", self.state.public_url.trim_end_matches('/'))
-    }
-
-    /// Sends one e-mail; failures are logged and reported as `false`.
-    async fn send(&self, email: Email) -> bool {
-        match self.state.mailer.send(email).await {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::error!(error = %certwatch_core::audit::redact_text(&e.to_string()), "e-mail not sent");
-                false
-            }
-        }
-    }
-
-    async fn send_verification(&self, user: &core::User, token: &str) -> bool {
-        let hello = user.full_name.as_deref().unwrap_or("there");
-        self.send(Email {
-            to: user.email.to_string(),
-            subject: "Verify your e-mail address for CertWatch".into(),
-            body: format!(
-                "Hello {hello},\n\nplease confirm your e-mail address by opening this link within 24 hours:\n\n{}\n\n\
-                 If you did not register with CertWatch, ignore this message.\n",
-                self.link("/api/auth/verify-email", token)
-            ),
-        })
-        .await
-    }
-
     async fn verify(&self, req: &Request, token: &str) -> Reply<Json<User>> {
         Reply::map(self.tenancy().verify_email(token, request_id(req).as_deref()).await, |u| Json(u.into()))
     }
@@ -449,7 +420,8 @@ impl AuthApi {
 #[OpenApi(prefix_path = "/api/auth", tag = "Tag::Auth")]
 impl AuthApi {
     /// Registers a user and a new tenant with the user as its admin, and
-    /// e-mails a verification link. The user can log in once the address is
+    /// queues the e-mail with a verification link (a background job, 3
+    /// attempts with backoff). The user can log in once the address is
     /// verified.
     #[oai(path = "/register", method = "post", operation_id = "auth_register")]
     async fn register(&self, req: &Request, body: Json<RegisterRequest>) -> Reply<Created<Registration>> {
@@ -467,7 +439,8 @@ impl AuthApi {
                     request_id(req).as_deref(),
                 )
                 .await?;
-            let sent = self.send_verification(&reg.user, reg.verification_token.expose()).await;
+            // The job issues the token it mails; the one registration made stays unused.
+            let sent = crate::mail_jobs::enqueue_verification(&self.state.core, reg.user.id, request_id(req)).await;
             Ok(Created::Created(Json(Registration {
                 user: reg.user.into(),
                 tenant: reg.tenant.into(),
@@ -496,10 +469,10 @@ impl AuthApi {
     /// that is not verified yet. Always answers 202, so the answer does not
     /// reveal whether an address is registered.
     #[oai(path = "/resend-verification", method = "post", operation_id = "auth_resend_verification")]
-    async fn resend_verification(&self, body: Json<ResendVerificationRequest>) -> Reply<Accepted> {
+    async fn resend_verification(&self, req: &Request, body: Json<ResendVerificationRequest>) -> Reply<Accepted> {
         Reply::run(async {
-            if let Some((user, token)) = self.tenancy().resend_verification(&body.0.email).await? {
-                self.send_verification(&user, token.expose()).await;
+            if let Some(user) = self.tenancy().unverified_user(&body.0.email).await? {
+                crate::mail_jobs::enqueue_verification(&self.state.core, user, request_id(req)).await;
             }
             Ok(Accepted::Accepted(Json(Message {
                 message: "if the address belongs to an unverified account, a new verification e-mail is on its way"
@@ -633,39 +606,28 @@ impl AuthApi {
         Reply::map(self.tenancy().remove_member(&auth.0, UserId(user_id.0)).await, |()| NoContent::NoContent)
     }
 
-    /// Invites an e-mail address to the tenant with a role (admins) and
-    /// e-mails the acceptance link. Invitations expire after 7 days. If the
-    /// e-mail can't be sent the invitation is withdrawn and the answer is 503.
+    /// Invites an e-mail address to the tenant with a role (admins); a
+    /// background job e-mails the acceptance link (3 attempts with
+    /// backoff). Invitations expire after 7 days. If the e-mail can't be
+    /// queued the invitation is withdrawn and the answer is 503.
     #[oai(path = "/invitations", method = "post", operation_id = "auth_invite")]
     async fn invite(&self, auth: TokenAuth, body: Json<NewInvitation>) -> Reply<Created<Invitation>> {
         Reply::run(async {
             let p = &auth.0;
             let issued = self.tenancy().invite(p, &body.0.email, body.0.role.into()).await?;
-            let tenant = self.tenancy().tenant(p).await?;
             let inv = issued.invitation;
-            let sent = self
-                .send(Email {
-                    to: inv.email.to_string(),
-                    subject: format!("You are invited to {} on CertWatch", tenant.name),
-                    body: format!(
-                        "Hello,\n\nyou are invited to join {} on CertWatch as {}.\n\nAccept the invitation within \
-                         7 days with this link:\n\n{}\n",
-                        tenant.name,
-                        inv.role.as_str(),
-                        self.link("/api/auth/invitations/accept", issued.token.expose())
-                    ),
-                })
-                .await;
-            if !sent {
+            // The e-mail job issues (rotates) the token it sends, so none waits in the queue.
+            if !crate::mail_jobs::enqueue_invitation(&self.state.core, p.tenant_id, inv.id, p.request_id.clone()).await
+            {
                 if let Err(e) = self.tenancy().revoke_invitation(p, inv.id).await {
                     tracing::error!(
                         error = %certwatch_core::audit::redact_text(&e.to_string()),
-                        "could not withdraw an invitation whose e-mail failed"
+                        "could not withdraw an invitation whose e-mail could not be queued"
                     );
                 }
                 return Err(ApiError::from_problem(Problem::status(
                     poem::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "the invitation e-mail could not be sent; nothing was created, try again later",
+                    "the invitation e-mail could not be queued; nothing was created, try again later",
                 )));
             }
             Ok(Created::Created(Json(inv.into())))

@@ -1,5 +1,5 @@
 //! `GET /api/health`: 200 when every dependency answers, else 503 naming the
-//! failed check.
+//! failed check; a lagging job queue is reported as degraded, still 200.
 
 use std::sync::Arc;
 
@@ -17,9 +17,9 @@ enum Tag {
 /// Result of one dependency check.
 #[derive(Object, Debug, Clone)]
 pub struct Check {
-    /// The dependency ("database").
+    /// The dependency ("database", "job_queue").
     pub name: String,
-    /// "ok" or "failed".
+    /// "ok", "degraded" (works, but lags) or "failed".
     pub status: String,
     /// Why it failed.
     #[oai(skip_serializing_if_is_none)]
@@ -29,7 +29,8 @@ pub struct Check {
 /// The health report.
 #[derive(Object, Debug, Clone)]
 pub struct HealthReport {
-    /// "ok" when every check passed, else "unavailable".
+    /// "ok" when every check passed, "degraded" when the job queue lags
+    /// (still 200), "unavailable" when the database failed (503).
     pub status: String,
     /// The store backend ("sqlite" or "postgres").
     pub backend: String,
@@ -54,7 +55,10 @@ pub struct Health {
 
 #[OpenApi(prefix_path = "/api", tag = "Tag::Operations")]
 impl Health {
-    /// Reports whether the database is reachable.
+    /// Reports whether the database is reachable (503 if not) and whether
+    /// the job queue keeps up: `job_queue` is "degraded" — still 200 —
+    /// when due jobs have waited more than 5 minutes (no worker running,
+    /// or too few).
     #[oai(path = "/health", method = "get")]
     async fn health(&self) -> HealthResponse {
         let store = self.state.core.store();
@@ -67,15 +71,52 @@ impl Health {
             },
         };
         let ok = db.status == "ok";
-        let report = HealthReport {
-            status: if ok { "ok" } else { "unavailable" }.into(),
-            backend: store.backend().into(),
-            checks: vec![db],
+        let mut checks = vec![db];
+        let mut degraded = false;
+        if ok {
+            let queue = self.job_queue_check().await;
+            degraded = queue.status != "ok";
+            checks.push(queue);
+        }
+        let status = match (ok, degraded) {
+            (false, _) => "unavailable",
+            (true, true) => "degraded",
+            (true, false) => "ok",
         };
+        let report = HealthReport { status: status.into(), backend: store.backend().into(), checks };
         if ok {
             HealthResponse::Ok(Json(report))
         } else {
             HealthResponse::Unavailable(Json(report))
+        }
+    }
+}
+
+/// Due jobs waiting longer than this make the queue "degraded".
+pub const QUEUE_LAG_LIMIT_SECS: i64 = 300;
+
+impl Health {
+    async fn job_queue_check(&self) -> Check {
+        let core = &self.state.core;
+        let name = "job_queue".to_owned();
+        match core.jobs().queue_stats().await {
+            Ok(q) => match q.oldest_due_at {
+                Some(t) if (core.clock().now() - t).num_seconds() > QUEUE_LAG_LIMIT_SECS => Check {
+                    name,
+                    status: "degraded".into(),
+                    error: Some(format!(
+                        "{} due jobs; the oldest has waited {} s (is a worker running?)",
+                        q.due,
+                        (core.clock().now() - t).num_seconds()
+                    )),
+                },
+                _ => Check { name, status: "ok".into(), error: None },
+            },
+            Err(e) => Check {
+                name,
+                status: "degraded".into(),
+                error: Some(certwatch_core::audit::redact_text(&e.to_string())),
+            },
         }
     }
 }

@@ -8,6 +8,7 @@ mod certificates;
 pub mod common;
 mod health;
 mod organizations;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ pub use auth::AuthApi;
 pub use certificates::CertificatesApi;
 pub use health::Health;
 pub use organizations::OrganizationsApi;
+pub use webhooks::WebhooksApi;
 
 use crate::mail::Mailer;
 
@@ -34,7 +36,7 @@ pub struct State {
 }
 
 /// All endpoint groups of the OpenAPI document.
-pub type Api = (Health, AuthApi, OrganizationsApi, CertificatesApi, AdminApi);
+pub type Api = (Health, AuthApi, OrganizationsApi, CertificatesApi, AdminApi, WebhooksApi);
 
 impl Health {
     /// The endpoint group over shared state.
@@ -50,6 +52,7 @@ pub fn api(state: Arc<State>) -> Api {
         AuthApi { state: state.clone() },
         OrganizationsApi { state: state.clone() },
         CertificatesApi { state: state.clone() },
-        AdminApi { state },
+        AdminApi { state: state.clone() },
+        WebhooksApi { state },
     )
 }

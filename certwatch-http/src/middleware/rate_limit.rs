@@ -36,8 +36,18 @@ pub fn classify(method: &Method, path: &str) -> Option<Class> {
         | ("GET" | "POST", "/api/auth/verify-email") => Some(Class::Auth),
         ("GET", "/api/certificates/public-search") => Some(Class::PublicSearch),
         ("POST", "/api/auth/tokens" | "/api/auth/invitations") => Some(Class::Expensive),
+        // Webhook test events and redeliveries make outbound requests.
+        ("POST", p) if is_webhook_send(p) => Some(Class::Expensive),
         _ => None,
     }
+}
+
+/// `POST /api/webhooks/subscribers/{id}/test` and
+/// `/api/webhooks/deliveries/{id}/redeliver`.
+fn is_webhook_send(path: &str) -> bool {
+    let segs: Vec<&str> = path.split('/').collect();
+    matches!(segs.as_slice(), ["", "api", "webhooks", "subscribers", _, "test"])
+        || matches!(segs.as_slice(), ["", "api", "webhooks", "deliveries", _, "redeliver"])
 }
 
 /// Who a budget belongs to.
@@ -140,6 +150,10 @@ mod tests {
         assert_eq!(classify(&Method::GET, "/api/certificates/public-search"), Some(Class::PublicSearch));
         assert_eq!(classify(&Method::GET, "/api/organizations"), None);
         assert_eq!(classify(&Method::POST, "/api/auth/tokens"), Some(Class::Expensive));
+        assert_eq!(classify(&Method::POST, "/api/webhooks/subscribers/x/test"), Some(Class::Expensive));
+        assert_eq!(classify(&Method::POST, "/api/webhooks/deliveries/x/redeliver/"), Some(Class::Expensive));
+        assert_eq!(classify(&Method::GET, "/api/webhooks/deliveries/x"), None);
+        assert_eq!(classify(&Method::POST, "/api/webhooks/subscribers/x/test/more"), None);
     }
 
     #[test]

@@ -192,6 +192,28 @@ macro_rules! impl_certificate_repo {
                 self.insert_site_links(std::slice::from_ref(c)).await
             }
 
+            async fn set_document_hash_if_url(
+                &mut self,
+                tenant: TenantId,
+                id: CertificateId,
+                url: &str,
+                hash: &str,
+            ) -> R<bool> {
+                self.check_write(tenant)?;
+                let done = sqlx::query(
+                    "UPDATE certificates SET document_hash = $1 \
+                     WHERE tenant_id = $2 AND id = $3 AND document_url = $4",
+                )
+                .bind(hash)
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .bind(url)
+                .execute(&mut *self.tx)
+                .await
+                .db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn delete_certificate(&mut self, tenant: TenantId, id: CertificateId) -> R<bool> {
                 if !self.sees(tenant) {
                     return Ok(false);

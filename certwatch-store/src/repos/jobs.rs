@@ -218,6 +218,43 @@ macro_rules! impl_job_repo {
                 convert_all(rows)
             }
 
+            async fn release_job_dedupe_key(&mut self, id: JobId) -> R<()> {
+                self.system_only("releasing a dedupe key")?;
+                sqlx::query("UPDATE jobs SET dedupe_key = NULL WHERE id = $1")
+                    .bind(id.as_uuid())
+                    .execute(&mut *self.tx)
+                    .await
+                    .db()?;
+                Ok(())
+            }
+
+            async fn job_queue_stats(&mut self, now: DateTime<Utc>) -> R<QueueStats> {
+                self.system_only("reading queue statistics")?;
+                let by_status: Vec<(String, i64)> = sqlx::query_as("SELECT status, count(*) FROM jobs GROUP BY status")
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .db()?;
+                let (due,): (i64,) =
+                    sqlx::query_as("SELECT count(*) FROM jobs WHERE status = 'queued' AND run_at <= $1")
+                        .bind(now)
+                        .fetch_one(&mut *self.tx)
+                        .await
+                        .db()?;
+                let oldest: Option<(DateTime<Utc>,)> = sqlx::query_as(
+                    "SELECT run_at FROM jobs WHERE status = 'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT 1",
+                )
+                .bind(now)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .db()?;
+                let n = |v: i64| u64::try_from(v).unwrap_or(0);
+                Ok(QueueStats {
+                    by_status: by_status.into_iter().map(|(s, c)| (s, n(c))).collect(),
+                    due: n(due),
+                    oldest_due_at: oldest.map(|(t,)| t),
+                })
+            }
+
             async fn purge_succeeded_jobs(&mut self, before: DateTime<Utc>, limit: u32) -> R<u64> {
                 self.system_only("purging jobs")?;
                 let done = sqlx::query(

@@ -58,10 +58,10 @@ pub(crate) mod prelude {
     pub(crate) use crate::rows::*;
     pub(crate) use crate::sql::*;
     pub(crate) use certwatch_core::certificates::PublicCertificate;
-    pub(crate) use certwatch_core::jobs::{Job, JobId, JobStatus, NewJob};
+    pub(crate) use certwatch_core::jobs::{Job, JobId, JobStatus, NewJob, QueueStats};
     pub(crate) use certwatch_core::operations::SystemStatus;
     pub(crate) use certwatch_core::webhooks::{
-        Delivery, DeliveryId, Subscriber, SubscriberId, Subscription, SubscriptionId,
+        Delivery, DeliveryFilter, DeliveryId, Subscriber, SubscriberId, Subscription, SubscriptionId,
     };
 
     /// The result type of every repository method.

@@ -310,6 +310,18 @@ macro_rules! impl_tenancy_repo {
                 Ok(())
             }
 
+            async fn update_invitation_token(&mut self, tenant: TenantId, id: InvitationId, hash: &TokenHash) -> R<()> {
+                self.check_write(tenant)?;
+                sqlx::query("UPDATE invitations SET token_hash = $1 WHERE tenant_id = $2 AND id = $3")
+                    .bind(hash.as_str())
+                    .bind(tenant.as_uuid())
+                    .bind(id.as_uuid())
+                    .execute(&mut *self.tx)
+                    .await
+                    .db()?;
+                Ok(())
+            }
+
             async fn insert_email_verification(&mut self, v: &EmailVerification) -> R<()> {
                 self.check_write(v.tenant_id)?;
                 sqlx::query(

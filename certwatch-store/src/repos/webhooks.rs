@@ -128,6 +128,62 @@ macro_rules! impl_webhook_repo {
                 Ok(rows.into_iter().map(Subscription::from).collect())
             }
 
+            async fn delete_subscriber(&mut self, tenant: TenantId, id: SubscriberId) -> R<bool> {
+                if !self.sees(tenant) {
+                    return Ok(false);
+                }
+                // Children first, so the outcome does not hang on FK cascade settings.
+                for table in ["webhook_deliveries", "subscriptions"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE tenant_id = $1 AND subscriber_id = $2"))
+                        .bind(tenant.as_uuid())
+                        .bind(id.as_uuid())
+                        .execute(&mut *self.tx)
+                        .await
+                        .db()?;
+                }
+                let done = sqlx::query("DELETE FROM subscribers WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.as_uuid())
+                    .bind(id.as_uuid())
+                    .execute(&mut *self.tx)
+                    .await
+                    .db()?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn get_subscription(&mut self, tenant: TenantId, id: SubscriptionId) -> R<Option<Subscription>> {
+                if !self.sees(tenant) {
+                    return Ok(None);
+                }
+                let row = sqlx::query_as::<_, SubscriptionRow>(concat!(
+                    "SELECT ",
+                    subscription_columns!(),
+                    " FROM subscriptions WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant.as_uuid())
+                .bind(id.as_uuid())
+                .fetch_optional(&mut *self.tx)
+                .await
+                .db()?;
+                Ok(row.map(Subscription::from))
+            }
+
+            async fn update_subscription(&mut self, s: &Subscription) -> R<()> {
+                self.check_write(s.tenant_id)?;
+                sqlx::query(
+                    "UPDATE subscriptions SET organization_id = $1, certificate_type = $2, event_types = $3 \
+                     WHERE tenant_id = $4 AND id = $5",
+                )
+                .bind(s.organization_id.map(|o| o.as_uuid()))
+                .bind(s.certificate_type.as_deref())
+                .bind(Json(&s.event_types))
+                .bind(s.tenant_id.as_uuid())
+                .bind(s.id.as_uuid())
+                .execute(&mut *self.tx)
+                .await
+                .db()?;
+                Ok(())
+            }
+
             async fn delete_subscription(&mut self, tenant: TenantId, id: SubscriptionId) -> R<bool> {
                 if !self.sees(tenant) {
                     return Ok(false);
@@ -205,7 +261,7 @@ macro_rules! impl_webhook_repo {
             async fn list_deliveries(
                 &mut self,
                 tenant: TenantId,
-                subscriber: Option<SubscriberId>,
+                filter: &DeliveryFilter,
                 limit: u32,
             ) -> R<Vec<Delivery>> {
                 if !self.sees(tenant) {
@@ -217,8 +273,14 @@ macro_rules! impl_webhook_repo {
                     " FROM webhook_deliveries WHERE tenant_id = "
                 ));
                 qb.push_bind(tenant.as_uuid());
-                if let Some(s) = subscriber {
+                if let Some(s) = filter.subscriber_id {
                     qb.push(" AND subscriber_id = ").push_bind(s.as_uuid());
+                }
+                if let Some(s) = filter.status {
+                    qb.push(" AND status = ").push_bind(s.as_str());
+                }
+                if let Some(t) = &filter.event_type {
+                    qb.push(" AND event_type = ").push_bind(t.clone());
                 }
                 qb.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(i64::from(limit));
                 let rows = qb.build_query_as::<DeliveryRow>().fetch_all(&mut *self.tx).await.db()?;
@@ -242,6 +304,18 @@ macro_rules! impl_webhook_repo {
                 .await
                 .db()?;
                 Ok(())
+            }
+
+            async fn delivery_status_counts(&mut self) -> R<std::collections::BTreeMap<String, u64>> {
+                if self.scope != Scope::System {
+                    return Err(StoreError::Refused("delivery counts need a system-scope transaction".into()));
+                }
+                let rows: Vec<(String, i64)> =
+                    sqlx::query_as("SELECT status, count(*) FROM webhook_deliveries GROUP BY status")
+                        .fetch_all(&mut *self.tx)
+                        .await
+                        .db()?;
+                Ok(rows.into_iter().map(|(s, n)| (s, u64::try_from(n).unwrap_or(0))).collect())
             }
 
             async fn claim_unpublished_events(&mut self, limit: u32) -> R<Vec<DomainEvent>> {
