@@ -55,6 +55,11 @@ impl Lei {
         if !s[18..].bytes().all(|b| b.is_ascii_digit()) {
             return Err(Violation::new("lei", "must end in two check digits"));
         }
+        // ISO 17442 issues check digits 02–98 only (98 − remainder); 00, 01
+        // and 99 can satisfy MOD 97 (99 ≡ 02) but are never assigned.
+        if !matches!(s.get(18..), Some(d) if ("02"..="98").contains(&d)) {
+            return Err(Violation::new("lei", "check digits must be 02 to 98 (ISO 17442)"));
+        }
         if mod97(&s) != Some(1) {
             return Err(Violation::new("lei", "check digits do not match (ISO 17442)"));
         }
