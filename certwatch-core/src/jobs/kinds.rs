@@ -78,6 +78,10 @@ pub fn builtin_handlers(config: &super::WorkerConfig) -> Vec<(&'static str, Arc<
         (crate::expiry::EXPIRY_SWEEP, Arc::new(ExpirySweep)),
         (DISPATCH_OUTBOX, Arc::new(DispatchOutbox { max_attempts: config.webhooks.max_attempts })),
         (DELIVER_WEBHOOK, Arc::new(DeliverWebhook { config: config.webhooks.clone() })),
+        (
+            crate::bulk_upload::PROCESS_UPLOAD_ITEM,
+            Arc::new(crate::bulk_upload::ProcessUploadItem { ports: config.bulk_upload.clone() }),
+        ),
     ]
 }
 

@@ -251,6 +251,8 @@ pub struct WorkerConfig {
     pub jitter: Arc<dyn JitterSource>,
     /// How webhook deliveries are sent (HTTP port, timeout, retry cap).
     pub webhooks: crate::webhooks::DeliveryConfig,
+    /// The file store and OCR engine of bulk-upload processing.
+    pub bulk_upload: crate::bulk_upload::ProcessingPorts,
 }
 
 impl std::fmt::Debug for WorkerConfig {
@@ -280,6 +282,7 @@ impl Default for WorkerConfig {
             },
             jitter: Arc::new(RandomJitter),
             webhooks: crate::webhooks::DeliveryConfig::default(),
+            bulk_upload: crate::bulk_upload::ProcessingPorts::default(),
         }
     }
 }
