@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod bulk_upload;
 mod certificates;
 pub mod common;
 mod health;
@@ -15,6 +16,7 @@ use certwatch_core::CertWatch;
 
 pub use admin::AdminApi;
 pub use auth::AuthApi;
+pub use bulk_upload::BulkUploadApi;
 pub use certificates::CertificatesApi;
 pub use health::Health;
 pub use organizations::OrganizationsApi;
@@ -31,10 +33,12 @@ pub struct State {
     pub mailer: Arc<dyn Mailer>,
     /// Public base URL used in e-mailed links, e.g. `http://127.0.0.1:8000`.
     pub public_url: String,
+    /// Where bulk-uploaded files are stored.
+    pub blobs: Arc<dyn certwatch_core::bulk_upload::BlobStore>,
 }
 
 /// All endpoint groups of the OpenAPI document.
-pub type Api = (Health, AuthApi, OrganizationsApi, CertificatesApi, AdminApi);
+pub type Api = (Health, AuthApi, OrganizationsApi, CertificatesApi, AdminApi, BulkUploadApi);
 
 impl Health {
     /// The endpoint group over shared state.
@@ -50,6 +54,7 @@ pub fn api(state: Arc<State>) -> Api {
         AuthApi { state: state.clone() },
         OrganizationsApi { state: state.clone() },
         CertificatesApi { state: state.clone() },
-        AdminApi { state },
+        AdminApi { state: state.clone() },
+        BulkUploadApi { state },
     )
 }

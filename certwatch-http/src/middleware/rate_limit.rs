@@ -35,7 +35,7 @@ pub fn classify(method: &Method, path: &str) -> Option<Class> {
         | ("POST", "/api/auth/invitations/accept")
         | ("GET" | "POST", "/api/auth/verify-email") => Some(Class::Auth),
         ("GET", "/api/certificates/public-search") => Some(Class::PublicSearch),
-        ("POST", "/api/auth/tokens" | "/api/auth/invitations") => Some(Class::Expensive),
+        ("POST", "/api/auth/tokens" | "/api/auth/invitations" | "/api/bulk-upload/batches") => Some(Class::Expensive),
         _ => None,
     }
 }
