@@ -19,18 +19,26 @@ pub struct BulkUploadMetrics {
 impl BulkUploadMetrics {
     /// Registers the families on `registry`.
     pub fn register(registry: &Registry) -> Result<Self, prometheus::Error> {
-        let items =
-            GaugeVec::new(Opts::new("bulk_upload_items", "Bulk-upload items by tenant and outcome"), &["tenant", "status"])?;
+        let items = GaugeVec::new(
+            Opts::new("bulk_upload_items", "Bulk-upload items by tenant and outcome"),
+            &["tenant", "status"],
+        )?;
         let auto_match_rate = GaugeVec::new(
             Opts::new("bulk_upload_auto_match_rate", "Share of processed bulk-upload items matched without review"),
             &["tenant"],
         )?;
         let extraction_failure_rate = GaugeVec::new(
-            Opts::new("bulk_upload_extraction_failure_rate", "Share of processed bulk-upload items with no readable text"),
+            Opts::new(
+                "bulk_upload_extraction_failure_rate",
+                "Share of processed bulk-upload items with no readable text",
+            ),
             &["tenant"],
         )?;
         let correction_rate = GaugeVec::new(
-            Opts::new("bulk_upload_correction_rate", "Share of confirmed bulk-upload items whose field a reviewer corrected"),
+            Opts::new(
+                "bulk_upload_correction_rate",
+                "Share of confirmed bulk-upload items whose field a reviewer corrected",
+            ),
             &["tenant", "field"],
         )?;
         for g in [&items, &auto_match_rate, &extraction_failure_rate, &correction_rate] {

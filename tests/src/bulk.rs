@@ -46,7 +46,7 @@ pub fn multipart(files: &[(String, Vec<u8>)]) -> (String, Vec<u8>) {
     let mut body = Vec::new();
     for (name, bytes) in files {
         body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        let escaped = name.replace('"', "%22").replace('\r', "").replace('\n', "");
+        let escaped = name.replace('"', "%22").replace(['\r', '\n'], "");
         body.extend_from_slice(
             format!(
                 "Content-Disposition: form-data; name=\"files\"; filename=\"{escaped}\"\r\nContent-Type: application/octet-stream\r\n\r\n"

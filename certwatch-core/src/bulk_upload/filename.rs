@@ -105,8 +105,29 @@ pub struct FilenameHints {
 
 /// Words that describe the document, not its holder.
 const DOCUMENT_WORDS: [&str; 24] = [
-    "zertifikat", "zertifikate", "certificate", "certificates", "cert", "certification", "zert", "iso", "iec",
-    "din", "en", "de", "eng", "deu", "old", "new", "scan", "doc", "copy", "kopie", "final", "signed", "pdf",
+    "zertifikat",
+    "zertifikate",
+    "certificate",
+    "certificates",
+    "cert",
+    "certification",
+    "zert",
+    "iso",
+    "iec",
+    "din",
+    "en",
+    "de",
+    "eng",
+    "deu",
+    "old",
+    "new",
+    "scan",
+    "doc",
+    "copy",
+    "kopie",
+    "final",
+    "signed",
+    "pdf",
     "datasheet",
 ];
 

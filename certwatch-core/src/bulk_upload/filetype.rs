@@ -119,7 +119,8 @@ pub fn check_upload(name: &str, size: usize, head: &[u8]) -> Result<FileType, Fi
 /// Whether a PDF names JavaScript (`/JavaScript` or `/JS` actions). Only
 /// reported: CertWatch never runs document scripts.
 pub fn pdf_has_javascript(bytes: &[u8]) -> bool {
-    bytes.windows(11).any(|w| w == b"/JavaScript") || bytes.windows(4).any(|w| w == b"/JS " || w == b"/JS(" || w == b"/JS<")
+    bytes.windows(11).any(|w| w == b"/JavaScript")
+        || bytes.windows(4).any(|w| w == b"/JS " || w == b"/JS(" || w == b"/JS<")
 }
 
 #[cfg(test)]

@@ -48,7 +48,11 @@ pub struct Processed {
 
 /// The text of a file and where it came from, or why there is none.
 enum TextResult {
-    Text { text: String, source: &'static str, pages: u32 },
+    Text {
+        text: String,
+        source: &'static str,
+        pages: u32,
+    },
     /// No OCR engine in this build: a human can still review the file.
     NoOcr(String),
     Failed(String),
@@ -150,8 +154,7 @@ pub fn process(
     };
     data.text_source = Some(source.to_owned());
     data.pages = pages;
-    let extraction =
-        extract_fields(&text, &Hints { filename: Some(filename.to_owned()), reference_date: Some(today) });
+    let extraction = extract_fields(&text, &Hints { filename: Some(filename.to_owned()), reference_date: Some(today) });
     let f = &extraction.fields;
     data.is_certificate = extraction.is_certificate;
     let src = if source == "ocr" { "ocr" } else { "text" };

@@ -9,15 +9,8 @@ use super::model::QualityRow;
 use super::status::ItemStatus;
 
 /// The fields whose correction rate is reported.
-pub const CORRECTABLE_FIELDS: [&str; 7] = [
-    "organization",
-    "certificate_type",
-    "certificate_number",
-    "issuing_body",
-    "issue_date",
-    "expiry_date",
-    "scope",
-];
+pub const CORRECTABLE_FIELDS: [&str; 7] =
+    ["organization", "certificate_type", "certificate_number", "issuing_body", "issue_date", "expiry_date", "scope"];
 
 /// Counts and rates over a set of items.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

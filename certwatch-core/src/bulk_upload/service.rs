@@ -351,11 +351,7 @@ impl<'a> BulkUploadService<'a> {
             }
         };
         let best = data.candidates.first().map(|c| c.organization_id).or(item.matched_organization);
-        correct(
-            "organization",
-            best.map(|o| o.to_string()),
-            review.organization_id.map(|o| o.to_string()),
-        );
+        correct("organization", best.map(|o| o.to_string()), review.organization_id.map(|o| o.to_string()));
         correct("certificate_type", fields.certificate_type.clone(), review.certificate_type.clone());
         correct("certificate_number", fields.certificate_number.clone(), review.certificate_number.clone());
         correct("issuing_body", fields.issuing_body.clone(), review.issuing_body.clone());
@@ -380,8 +376,7 @@ impl<'a> BulkUploadService<'a> {
         let org = org.ok_or_else(|| Error::not_found("organization"))?;
         let (cert, _) = self.save_certificate(p, org, &fields, &item.sha256).await?;
         let mut tx = self.tx(p, Action::WriteTenantData).await?;
-        let mut item =
-            tx.get_upload_item(p.tenant_id, id).await?.ok_or_else(|| Error::not_found("upload item"))?;
+        let mut item = tx.get_upload_item(p.tenant_id, id).await?.ok_or_else(|| Error::not_found("upload item"))?;
         self.check_review(&item, ItemStatus::Matched)?;
         item.status = ItemStatus::Matched;
         item.certificate = Some(cert);

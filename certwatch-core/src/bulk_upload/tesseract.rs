@@ -14,8 +14,9 @@ pub struct TesseractOcr;
 
 impl Ocr for TesseractOcr {
     fn image_text(&self, image: &[u8]) -> Result<String, OcrError> {
-        let mut lt = leptess::LepTess::new(None, LANGUAGES)
-            .map_err(|e| OcrError::Failed(format!("Tesseract could not start (is tesseract-ocr-{{eng,deu}} installed?): {e}")))?;
+        let mut lt = leptess::LepTess::new(None, LANGUAGES).map_err(|e| {
+            OcrError::Failed(format!("Tesseract could not start (is tesseract-ocr-{{eng,deu}} installed?): {e}"))
+        })?;
         lt.set_image_from_mem(image).map_err(|e| OcrError::Failed(format!("unreadable image: {e}")))?;
         lt.get_utf8_text().map_err(|e| OcrError::Failed(e.to_string()))
     }

@@ -379,7 +379,10 @@ impl BulkUploadApi {
                 let name = f.file_name().unwrap_or_default().to_owned();
                 if f.size() > core::MAX_FILE_BYTES {
                     let e = core::FileRefusal::TooLarge { size: f.size(), max: core::MAX_FILE_BYTES };
-                    errs.push(Violation::new(format!("files[{i}]"), format!("{}: {e}", core::sanitize_filename(&name))));
+                    errs.push(Violation::new(
+                        format!("files[{i}]"),
+                        format!("{}: {e}", core::sanitize_filename(&name)),
+                    ));
                     continue;
                 }
                 let bytes = f.into_vec().await.map_err(|e| ApiError::internal("reading an upload", &e))?;

@@ -100,7 +100,8 @@ impl TryFrom<ItemRow> for UploadItem {
                 .ok_or_else(|| StoreError::Corrupt(format!("file type {}", r.file_type)))?,
             file_size: u64::try_from(r.file_size).unwrap_or_default(),
             sha256: r.sha256,
-            status: ItemStatus::parse(&r.status).ok_or_else(|| StoreError::Corrupt(format!("item status {}", r.status)))?,
+            status: ItemStatus::parse(&r.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("item status {}", r.status)))?,
             extracted_text: r.extracted_text,
             extracted_data: r.extracted_data.map(|j| j.0),
             matched_organization: r.matched_organization_id.map(Into::into),
@@ -138,7 +139,8 @@ impl TryFrom<QualityDbRow> for QualityRow {
         Ok(QualityRow {
             tenant_id: r.tenant_id.into(),
             batch_id: r.batch_id.into(),
-            status: ItemStatus::parse(&r.status).ok_or_else(|| StoreError::Corrupt(format!("item status {}", r.status)))?,
+            status: ItemStatus::parse(&r.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("item status {}", r.status)))?,
             reviewed: r.reviewed_by.is_some(),
             corrected_fields,
         })
@@ -146,9 +148,7 @@ impl TryFrom<QualityDbRow> for QualityRow {
 }
 
 /// Counts per status from `(status, count)` rows.
-pub(crate) fn counts_of(
-    rows: Vec<(String, i64)>,
-) -> Result<std::collections::BTreeMap<ItemStatus, u64>, StoreError> {
+pub(crate) fn counts_of(rows: Vec<(String, i64)>) -> Result<std::collections::BTreeMap<ItemStatus, u64>, StoreError> {
     rows.into_iter()
         .map(|(s, n)| {
             let st = ItemStatus::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("item status {s}")))?;
