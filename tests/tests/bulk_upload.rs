@@ -313,6 +313,27 @@ async fn hostile(backend: Backend) {
     assert_eq!(item["status"], "needs_review", "{item}");
     assert!(item["error_message"].as_str().is_some_and(|e| e.contains("OCR not available in this build")), "{item}");
 
+    // A damaged PDF, and a stored file that vanished: extraction_failed
+    // with the reason, counted in the failure rate.
+    let a = upload(&srv, &token, &[("broken.pdf".into(), b"%PDF-1.4\nnot really".to_vec()), ("gone.pdf".into(), pdf)])
+        .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let batch = a.body["id"].as_str().expect("id").to_owned();
+    let d = srv.call("GET", &format!("/api/bulk-upload/batches/{batch}"), Some(&token), None).await;
+    let gone = d.body["items"][1]["id"].as_str().expect("id").to_owned();
+    let tenant = srv.principal(&token).await.tenant_id.to_string();
+    std::fs::remove_file(blob_dir(&srv).join(&tenant).join(format!("{gone}.pdf"))).expect("remove stored file");
+    drain(&worker(&srv, Arc::new(NoOcr))).await;
+    let d = srv.call("GET", &format!("/api/bulk-upload/batches/{batch}"), Some(&token), None).await;
+    assert_eq!(d.body["batch"]["status"], "completed", "{}", d.text);
+    for (i, why) in [(0, "not a readable PDF"), (1, "stored file is missing")] {
+        let item = &d.body["items"][i];
+        assert_eq!(item["status"], "extraction_failed", "{item}");
+        assert!(item["error_message"].as_str().is_some_and(|e| e.contains(why)), "{item}");
+    }
+    let q = srv.call("GET", &format!("/api/bulk-upload/batches/{batch}/quality"), Some(&token), None).await;
+    assert_eq!(q.body["extraction_failure_rate"].as_f64(), Some(1.0), "{}", q.text);
+
     // Not multipart at all.
     let a = srv.call("POST", "/api/bulk-upload/batches", Some(&token), Some(&json!({"files": []}))).await;
     assert!(a.status == 400 || a.status == 415, "{}", a.text);

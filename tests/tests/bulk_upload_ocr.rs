@@ -131,7 +131,11 @@ fn ocr_throughput_per_page() {
             let t = Instant::now();
             let text = ocr.image_text(&img).expect("OCR");
             let secs = t.elapsed().as_secs_f64();
-            assert!(text.chars().filter(|c| c.is_alphanumeric()).count() > 50, "{}: OCR read almost nothing", l["file"]);
+            assert!(
+                text.chars().filter(|c| c.is_alphanumeric()).count() > 50,
+                "{}: OCR read almost nothing",
+                l["file"]
+            );
             let e = by_format.entry(format.clone()).or_default();
             e.0 += 1;
             e.1 += secs;

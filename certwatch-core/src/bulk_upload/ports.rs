@@ -114,6 +114,10 @@ pub trait BulkUploadRepo {
     async fn get_upload_batch(&mut self, tenant: TenantId, id: BatchId) -> Result<Option<UploadBatch>, StoreError>;
     /// The tenant's batches with counts, newest first.
     async fn list_upload_batches(&mut self, tenant: TenantId, limit: u32) -> Result<Vec<UploadBatch>, StoreError>;
+    /// Locks the batch row until the transaction ends, so concurrent jobs
+    /// of one batch recompute its status one after the other (each then
+    /// sees the others' committed item statuses). False if missing.
+    async fn lock_upload_batch(&mut self, tenant: TenantId, id: BatchId) -> Result<bool, StoreError>;
     /// Sets a batch's status (and `completed_at`).
     async fn set_upload_batch_status(
         &mut self,

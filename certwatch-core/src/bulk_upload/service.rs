@@ -13,7 +13,7 @@ use super::filename::sanitize_filename;
 use super::filetype::check_upload;
 use super::model::{BatchId, ExtractedData, ItemId, UploadBatch, UploadItem};
 use super::pipeline::{process, Processed};
-use super::ports::{BlobStore, Ocr};
+use super::ports::{BlobError, BlobStore, Ocr};
 use super::quality::Quality;
 use super::status::{BatchStatus, ItemStatus};
 use crate::authz::{authorize, Action, Principal};
@@ -469,6 +469,7 @@ impl<'a> BulkUploadService<'a> {
 
     /// Moves the batch's status to what its items say.
     async fn refresh_batch(&self, tx: &mut dyn Tx, tenant: TenantId, batch: BatchId) -> Result<()> {
+        tx.lock_upload_batch(tenant, batch).await?;
         let statuses = tx.upload_item_statuses(tenant, batch).await?;
         let status = BatchStatus::of(statuses);
         tx.set_upload_batch_status(tenant, batch, status, self.app.clock().now()).await?;
@@ -500,24 +501,27 @@ impl<'a> BulkUploadService<'a> {
         let orgs = all_organizations(tx.as_mut(), tenant, self.app.clock().today()).await?;
         tx.commit().await?;
 
-        let bytes = ports
-            .blobs
-            .get(&item.blob_key)
-            .await
-            .map_err(|e| Error::Store(crate::ports::StoreError::Database(e.to_string())))?;
-        let (file_type, name, today, ocr) =
-            (item.file_type, item.original_filename.clone(), self.app.clock().today(), ports.ocr.clone());
-        let mut done: Processed =
-            tokio::task::spawn_blocking(move || process(&bytes, file_type, &name, today, &orgs, ocr.as_ref()))
-                .await
-                .unwrap_or_else(|e| Processed {
-                    status: ItemStatus::ExtractionFailed,
-                    text: None,
-                    data: ExtractedData::default(),
-                    organization: None,
-                    match_confidence: None,
-                    error: Some(format!("processing failed: {e}")),
-                });
+        let failed = |why: String| Processed {
+            status: ItemStatus::ExtractionFailed,
+            text: None,
+            data: ExtractedData::default(),
+            organization: None,
+            match_confidence: None,
+            error: Some(why),
+        };
+        let mut done: Processed = match ports.blobs.get(&item.blob_key).await {
+            // A file that is gone will not come back: record it on the item.
+            Err(BlobError::NotFound) => failed("the stored file is missing".into()),
+            // The store may be back on the next attempt.
+            Err(e) => return Err(Error::Store(crate::ports::StoreError::Database(e.to_string()))),
+            Ok(bytes) => {
+                let (file_type, name, today, ocr) =
+                    (item.file_type, item.original_filename.clone(), self.app.clock().today(), ports.ocr.clone());
+                tokio::task::spawn_blocking(move || process(&bytes, file_type, &name, today, &orgs, ocr.as_ref()))
+                    .await
+                    .unwrap_or_else(|e| failed(format!("processing failed: {e}")))
+            }
+        };
 
         let mut certificate = None;
         if done.status == ItemStatus::Matched {

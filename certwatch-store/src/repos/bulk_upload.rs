@@ -163,7 +163,7 @@ pub(crate) type BatchIdT = BatchId;
 /// Implements `BulkUploadRepo` for a transaction type with `tx` and `scope`
 /// fields.
 macro_rules! impl_bulk_upload_repo {
-    ($tx:ty) => {
+    ($tx:ty, for_update = $fu:literal) => {
         impl $tx {
             async fn batch_counts(
                 &mut self,
@@ -289,6 +289,24 @@ macro_rules! impl_bulk_upload_repo {
                     out.push(r.into_batch(counts)?);
                 }
                 Ok(out)
+            }
+
+            async fn lock_upload_batch(
+                &mut self,
+                tenant: TenantId,
+                id: $crate::repos::bulk_upload::BatchIdT,
+            ) -> R<bool> {
+                if !self.sees(tenant) {
+                    return Ok(false);
+                }
+                let row: Option<(Uuid,)> =
+                    sqlx::query_as(concat!("SELECT id FROM upload_batches WHERE tenant_id = $1 AND id = $2", $fu))
+                        .bind(tenant.as_uuid())
+                        .bind(id.as_uuid())
+                        .fetch_optional(&mut *self.tx)
+                        .await
+                        .db()?;
+                Ok(row.is_some())
             }
 
             async fn set_upload_batch_status(
