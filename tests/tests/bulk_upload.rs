@@ -215,6 +215,32 @@ async fn corpus_split(backend: Backend) {
     let o = srv.call("GET", "/api/bulk-upload/batches", Some(&other), None).await;
     assert_eq!(o.body["items"].as_array().map(Vec::len), Some(0), "{}", o.text);
 
+    // Postgres: row-level security binds the owner role too (no tenant set:
+    // no rows; another tenant: no rows).
+    if backend == Backend::Postgres {
+        let other_tenant = srv.principal(&other).await.tenant_id.to_string();
+        for table in ["upload_batches", "upload_items"] {
+            let mut seen = Vec::new();
+            for t in [None, Some(other_tenant.as_str()), Some(tenant.as_str())] {
+                let mut tx = srv.db.pg_pool().begin().await.expect("begin");
+                if let Some(t) = t {
+                    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+                        .bind(t)
+                        .execute(&mut *tx)
+                        .await
+                        .expect("set tenant");
+                }
+                let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .expect("count");
+                seen.push(n);
+            }
+            assert_eq!(&seen[..2], &[0, 0], "{table} leaks rows without the right tenant: {seen:?}");
+            assert!(seen[2] > 0, "{table}: the tenant sees its rows");
+        }
+    }
+
     // Uploading the same files again updates, never duplicates.
     let before = srv.call("GET", "/api/certificates?page_size=500", Some(&token), None).await.body["total"].clone();
     let a = upload(&srv, &token, &files[..5]).await;

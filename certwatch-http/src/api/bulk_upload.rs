@@ -125,7 +125,7 @@ pub struct ExtractedField {
     /// The value as text (dates as ISO dates).
     pub value: String,
     /// 0 to 1.
-    pub confidence: f32,
+    pub confidence: f64,
     /// `text`, `ocr` or `filename`.
     pub source: String,
 }
@@ -174,7 +174,10 @@ impl From<core::ExtractedData> for ExtractedData {
             fields: d
                 .fields
                 .into_iter()
-                .map(|(k, v)| (k, ExtractedField { value: v.value, confidence: v.confidence, source: v.source }))
+                .map(|(k, v)| {
+                    let confidence = (f64::from(v.confidence) * 1000.0).round() / 1000.0;
+                    (k, ExtractedField { value: v.value, confidence, source: v.source })
+                })
                 .collect(),
             candidates: d
                 .candidates
