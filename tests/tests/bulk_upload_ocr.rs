@@ -58,6 +58,7 @@ async fn ocr_split(backend: Backend) {
     let by_name: BTreeMap<&str, &Value> = labels.iter().map(|l| (l["file"].as_str().expect("file"), l)).collect();
     let (mut expected, mut auto, mut correct, mut pages) = (0, 0, 0, 0u64);
     let mut wrong = Vec::new();
+    let mut reasons = Vec::new();
     for item in d.body["items"].as_array().expect("items") {
         let name = item["original_filename"].as_str().expect("name");
         let label = by_name[name];
@@ -72,6 +73,20 @@ async fn ocr_split(backend: Backend) {
             assert!(item["certificate_id"].is_null());
         }
         if status != "matched" {
+            let data = &item["extracted_data"];
+            let low: Vec<String> = data["fields"]
+                .as_object()
+                .map(|f| {
+                    f.iter()
+                        .filter(|(_, v)| v["confidence"].as_f64().is_some_and(|c| c < 0.8))
+                        .map(|(k, v)| format!("{k}={}@{}", v["value"], v["confidence"]))
+                        .collect()
+                })
+                .unwrap_or_default();
+            reasons.push(format!(
+                "{name}: missing {} confidence {} low {low:?} best {}",
+                data["missing"], data["confidence"], data["candidates"][0]
+            ));
             continue;
         }
         auto += 1;
@@ -100,6 +115,7 @@ async fn ocr_split(backend: Backend) {
         elapsed.as_secs_f64(),
         elapsed.as_secs_f64() / pages.max(1) as f64
     );
+    println!("  sent to review:\n    {}", reasons.join("\n    "));
     if !wrong.is_empty() {
         println!("  wrong:\n    {}", wrong.join("\n    "));
     }
