@@ -140,6 +140,8 @@ mod tests {
         assert_eq!(classify(&Method::GET, "/api/certificates/public-search"), Some(Class::PublicSearch));
         assert_eq!(classify(&Method::GET, "/api/organizations"), None);
         assert_eq!(classify(&Method::POST, "/api/auth/tokens"), Some(Class::Expensive));
+        assert_eq!(classify(&Method::POST, "/api/bulk-upload/batches/"), Some(Class::Expensive));
+        assert_eq!(classify(&Method::GET, "/api/bulk-upload/batches"), None);
     }
 
     #[test]
