@@ -109,6 +109,10 @@ impl CertWatch {
     pub fn webhooks(&self) -> crate::webhooks::WebhookService<'_> {
         crate::webhooks::WebhookService::new(self)
     }
+    /// Bulk certificate upload: batches, processing, review, quality.
+    pub fn bulk_upload(&self) -> crate::bulk_upload::BulkUploadService<'_> {
+        crate::bulk_upload::BulkUploadService::new(self)
+    }
     /// Background jobs: enqueue, dead jobs, the reaper.
     pub fn jobs(&self) -> crate::jobs::JobsService<'_> {
         crate::jobs::JobsService::new(self)

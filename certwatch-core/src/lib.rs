@@ -17,6 +17,7 @@
 pub mod adapters;
 pub mod audit;
 pub mod authz;
+pub mod bulk_upload;
 pub mod certificates;
 pub mod dedupe;
 mod error;

@@ -26,6 +26,10 @@ pub struct BackgroundOptions {
     pub observer: Option<Arc<dyn JobObserver>>,
     /// Handlers of job kinds the host implements (e.g. e-mail).
     pub handlers: Vec<(&'static str, Arc<dyn JobHandler>)>,
+    /// The file store and OCR engine bulk-upload jobs read from: the same
+    /// directory the upload endpoint writes to
+    /// ([`ServeConfig::processing_ports`](crate::ServeConfig::processing_ports)).
+    pub bulk_upload: certwatch_core::bulk_upload::ProcessingPorts,
 }
 
 /// The running background tasks.
@@ -65,7 +69,8 @@ impl Background {
     pub fn spawn(core: &CertWatch, settings: &JobSettings, options: BackgroundOptions) -> Self {
         let shutdown = CancellationToken::new();
         let mut tasks = JoinSet::new();
-        let mut worker = Worker::new(core.clone(), worker_config(settings, options.observer));
+        let config = WorkerConfig { bulk_upload: options.bulk_upload, ..worker_config(settings, options.observer) };
+        let mut worker = Worker::new(core.clone(), config);
         for (kind, handler) in options.handlers {
             worker = worker.with_handler(kind, handler);
         }

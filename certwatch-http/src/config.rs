@@ -93,6 +93,11 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// Background jobs and webhook delivery.
     pub jobs: JobSettings,
+    /// Largest accepted bulk-upload request (all files together); each
+    /// file is still capped at 20 MiB. Default 110 MiB.
+    pub max_upload_bytes: usize,
+    /// Directory of bulk-uploaded files; `<data_dir>/bulk_uploads` when absent.
+    pub bulk_upload_dir: Option<PathBuf>,
 }
 
 impl Default for ServeConfig {
@@ -110,6 +115,8 @@ impl Default for ServeConfig {
             rate_limits: RateLimits::default(),
             max_body_bytes: 1024 * 1024,
             jobs: JobSettings::default(),
+            max_upload_bytes: 110 * 1024 * 1024,
+            bulk_upload_dir: None,
         }
     }
 }
@@ -123,6 +130,21 @@ impl ServeConfig {
                 .map_err(|source| HostError::DataDir { path: self.data_dir.display().to_string(), source })?;
         }
         Ok(database_url(self.database_url.as_deref(), &self.data_dir))
+    }
+
+    /// Where bulk-uploaded files are stored.
+    pub fn bulk_upload_dir(&self) -> PathBuf {
+        self.bulk_upload_dir.clone().unwrap_or_else(|| self.data_dir.join("bulk_uploads"))
+    }
+
+    /// What bulk-upload processing jobs need in this installation: the same
+    /// file store the upload endpoint writes to, and the build's OCR. A
+    /// worker's `WorkerConfig::bulk_upload` must be set to this.
+    pub fn processing_ports(&self) -> certwatch_core::bulk_upload::ProcessingPorts {
+        certwatch_core::bulk_upload::ProcessingPorts {
+            blobs: std::sync::Arc::new(certwatch_store::LocalDirBlobStore::new(self.bulk_upload_dir())),
+            ocr: certwatch_core::bulk_upload::default_ocr(),
+        }
     }
 
     /// Where the file outbox writes.

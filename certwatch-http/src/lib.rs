@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod background;
+mod bulk_upload_metrics;
 mod config;
 pub mod demo;
 pub mod job_metrics;
@@ -112,7 +113,8 @@ impl Application {
             let host = addr.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
             format!("http://{host}:{port}")
         });
-        let state = Arc::new(api::State { core, mailer, public_url });
+        let blobs = Arc::new(certwatch_store::LocalDirBlobStore::new(config.bulk_upload_dir()));
+        let state = Arc::new(api::State { core, mailer, public_url, blobs });
         let metrics = Arc::new(Metrics::new()?);
         let job_metrics = Arc::new(JobMetrics::register(metrics.registry())?);
         Ok(Self { acceptor, port, state, config: config.clone(), metrics, job_metrics })
@@ -156,6 +158,7 @@ impl Application {
                         public_url: self.state.public_url.clone(),
                     }
                     .handlers(),
+                    bulk_upload: self.config.processing_ports(),
                 },
             )
         });
@@ -196,15 +199,26 @@ fn routes_with(
         Arc::new(AdminIpPolicy { allow: config.admin_allowed_ips.clone(), trusted_proxies: config.trusted_proxies });
     let metrics_for_route = metrics.clone();
     let max_body = config.max_body_bytes;
+    let max_upload = config.max_upload_bytes;
+    let bulk_metrics = Arc::new(bulk_upload_metrics::BulkUploadMetrics::register(metrics.registry())?);
     Ok(Route::new()
         .at("/api/schema", spec)
         .nest("/api/docs", docs)
-        .at("/metrics", metrics_endpoint.data(metrics_for_route).data(job_metrics))
+        .at("/metrics", metrics_endpoint.data(metrics_for_route).data(job_metrics).data(bulk_metrics))
         .nest_no_strip("/api", service)
         .data(state)
         .around(move |ep, req| rate_limit_layer(ep, req, limiter.clone()))
         .around(move |ep, req| middleware::admin_ip::around(ep, req, admin.clone()))
-        .around(move |ep, req| middleware::body_limit::around(ep, req, max_body))
+        .around(move |ep, req| {
+            // Multipart uploads get their own, larger cap (files are then
+            // checked one by one against 20 MiB).
+            let limit = if req.uri().path().trim_end_matches('/') == "/api/bulk-upload/batches" {
+                max_upload
+            } else {
+                max_body
+            };
+            middleware::body_limit::around(ep, req, limit)
+        })
         .with(NormalizePath::new(TrailingSlash::Trim))
         .around(move |ep, req| middleware::metrics::around(ep, req, metrics.clone()))
         .around(middleware::request_id::around))
@@ -222,9 +236,11 @@ async fn rate_limit_layer<E: Endpoint>(
 async fn metrics_endpoint(
     metrics: poem::web::Data<&Arc<Metrics>>,
     jobs: poem::web::Data<&Arc<JobMetrics>>,
+    bulk: poem::web::Data<&Arc<bulk_upload_metrics::BulkUploadMetrics>>,
     state: poem::web::Data<&Arc<api::State>>,
 ) -> poem::Response {
     jobs.refresh(&state.core).await;
+    bulk.refresh(&state.core).await;
     poem::Response::builder().content_type("text/plain; version=0.0.4").body(metrics.render())
 }
 

@@ -262,6 +262,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     scheduler: !no_scheduler,
                     listen_url: certwatch_http::background::postgres_url(config.database_url.as_deref()),
                     handlers: mail.handlers(),
+                    bulk_upload: config.processing_ports(),
                     ..Default::default()
                 },
             );

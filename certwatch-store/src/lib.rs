@@ -19,6 +19,7 @@
 //! [`certwatch_core::ports::StoreError`] in one place, with unique
 //! violations named identically on both backends.
 
+pub mod blobs;
 mod db_error;
 mod error;
 mod postgres;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 
 use certwatch_core::ports::Store;
 
+pub use blobs::LocalDirBlobStore;
 pub use error::Error;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

@@ -6,6 +6,7 @@
 //! throwaway server `scripts/test` starts). When it is missing the tests
 //! fail with a message that says how to provide one — they never skip.
 
+pub mod bulk;
 pub mod http;
 pub mod seed;
 

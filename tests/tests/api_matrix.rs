@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 
 use certwatch_core::authz::Principal;
+use certwatch_core::bulk_upload::NewUpload;
 use certwatch_core::certificates::CertificateInput;
 use certwatch_core::ids::OrganizationId;
 use certwatch_core::suppliers::{OrganizationInput, SiteInput};
@@ -141,6 +142,17 @@ fn table() -> Vec<Row> {
         row("PATCH", "/api/certificates/{id}", "", |_| Some(json!({"scope": "All"})), OWN_OBJECT_READ),
         row("DELETE", "/api/certificates/{id}", "", none, [401, 204, 204, 404]),
         row("POST", "/api/certificates/{id}/transition", "", |_| Some(json!({"to": "ACTIVE"})), OWN_OBJECT_READ),
+        // bulk upload (a JSON body is not a multipart upload: 415 once authenticated)
+        row("POST", "/api/bulk-upload/batches", "", |_| Some(json!({"files": []})), [401, 415, 415, 415]),
+        row("GET", "/api/bulk-upload/batches", "", none, TENANT_READ),
+        row("GET", "/api/bulk-upload/batches/{id}", "", none, OWN_OBJECT_READ),
+        row("GET", "/api/bulk-upload/batches/{id}/quality", "", none, OWN_OBJECT_READ),
+        row("GET", "/api/bulk-upload/quality", "", none, TENANT_READ),
+        row("GET", "/api/bulk-upload/review", "", none, TENANT_READ),
+        row("GET", "/api/bulk-upload/items/{id}", "", none, OWN_OBJECT_READ),
+        // the fixture's item is still pending, so review answers 409 to its tenant
+        row("POST", "/api/bulk-upload/items/{id}/confirm", "", |_| Some(json!({})), [401, 409, 409, 404]),
+        row("POST", "/api/bulk-upload/items/{id}/skip", "", none, [401, 409, 409, 404]),
         // operators only (none of these callers is one)
         row("GET", "/api/admin/status", "", none, [401, 403, 403, 403]),
         row("GET", "/api/admin/jobs/dead", "", none, [401, 403, 403, 403]),
@@ -200,6 +212,8 @@ struct Fixture {
     subscriber: String,
     subscription: String,
     delivery: String,
+    upload_batch: String,
+    upload_item: String,
 }
 
 struct World {
@@ -323,10 +337,21 @@ impl World {
         } else {
             Default::default()
         };
+        let (upload_batch, upload_item) = if row.path.starts_with("/api/bulk-upload/") {
+            let blobs = certwatch_store::LocalDirBlobStore::new(certwatch_tests::bulk::blob_dir(&self.srv));
+            let file = NewUpload { filename: format!("{n}.pdf"), bytes: b"%PDF-1.4\n%%EOF\n".to_vec() };
+            let b = core.bulk_upload().create_batch(&self.admin, &blobs, vec![file]).await.expect("batch");
+            let (_, items) = core.bulk_upload().get_batch(&self.admin, b.id).await.expect("items");
+            (b.id.to_string(), items[0].id.to_string())
+        } else {
+            (String::new(), String::new())
+        };
         Fixture {
             subscriber,
             subscription,
             delivery,
+            upload_batch,
+            upload_item,
             org: org.id.to_string(),
             site: site.id.to_string(),
             certificate: cert.id.to_string(),
@@ -362,6 +387,8 @@ fn fill(row: &Row, f: &Fixture, missing: bool) -> String {
     for seg in row.path.split('/').filter(|s| !s.is_empty()) {
         let value = match seg {
             "{id}" if row.path.starts_with("/api/organizations/") => f.org.clone(),
+            "{id}" if row.path.starts_with("/api/bulk-upload/batches/") => f.upload_batch.clone(),
+            "{id}" if row.path.starts_with("/api/bulk-upload/items/") => f.upload_item.clone(),
             "{id}" if row.path.starts_with("/api/certificates/") => f.certificate.clone(),
             "{id}" if row.path.starts_with("/api/auth/tokens/") => f.admin_token_id.clone(),
             "{id}" if row.path.starts_with("/api/auth/invitations/") => f.invitation.clone(),

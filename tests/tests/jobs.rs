@@ -70,6 +70,7 @@ fn config(id: &str) -> WorkerConfig {
         webhooks: Default::default(),
         observer: None,
         documents: Arc::new(certwatch_core::certificates::documents::ReqwestDocumentFetcher::default()),
+        bulk_upload: Default::default(),
     }
 }
 

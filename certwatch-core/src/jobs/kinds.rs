@@ -82,6 +82,10 @@ pub fn builtin_handlers(config: &super::WorkerConfig) -> Vec<(&'static str, Arc<
             crate::certificates::documents::HASH_DOCUMENT,
             Arc::new(crate::certificates::documents::HashDocument { fetcher: config.documents.clone() }),
         ),
+        (
+            crate::bulk_upload::PROCESS_UPLOAD_ITEM,
+            Arc::new(crate::bulk_upload::ProcessUploadItem { ports: config.bulk_upload.clone() }),
+        ),
     ]
 }
 

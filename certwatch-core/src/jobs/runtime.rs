@@ -265,6 +265,8 @@ pub struct WorkerConfig {
     pub observer: Option<Arc<dyn JobObserver>>,
     /// Fetches certificate documents for `hash_document`.
     pub documents: Arc<dyn crate::ports::DocumentFetcher>,
+    /// The file store and OCR engine of bulk-upload processing.
+    pub bulk_upload: crate::bulk_upload::ProcessingPorts,
 }
 
 /// Hears how each job run ended and how long it took (the host's metrics).
@@ -302,6 +304,7 @@ impl Default for WorkerConfig {
             webhooks: crate::webhooks::DeliveryConfig::default(),
             observer: None,
             documents: Arc::new(crate::certificates::documents::ReqwestDocumentFetcher::default()),
+            bulk_upload: crate::bulk_upload::ProcessingPorts::default(),
         }
     }
 }
@@ -368,6 +371,11 @@ impl Worker {
     /// The worker's id.
     pub fn id(&self) -> &str {
         &self.config.worker_id
+    }
+
+    /// The core this worker runs jobs against.
+    pub fn core(&self) -> &CertWatch {
+        &self.app
     }
 
     /// Claims up to `limit` due jobs (at the clock's now), with a lease.

@@ -98,6 +98,7 @@ pub trait Tx:
     + JobRepo
     + WebhookRepo
     + ExpiryRepo
+    + crate::bulk_upload::BulkUploadRepo
     + Send
 {
     /// Makes every write of this transaction durable and visible.

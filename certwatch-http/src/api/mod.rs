@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod bulk_upload;
 mod certificates;
 pub mod common;
 mod health;
@@ -16,6 +17,7 @@ use certwatch_core::CertWatch;
 
 pub use admin::AdminApi;
 pub use auth::AuthApi;
+pub use bulk_upload::BulkUploadApi;
 pub use certificates::CertificatesApi;
 pub use health::Health;
 pub use organizations::OrganizationsApi;
@@ -33,10 +35,12 @@ pub struct State {
     pub mailer: Arc<dyn Mailer>,
     /// Public base URL used in e-mailed links, e.g. `http://127.0.0.1:8000`.
     pub public_url: String,
+    /// Where bulk-uploaded files are stored.
+    pub blobs: Arc<dyn certwatch_core::bulk_upload::BlobStore>,
 }
 
 /// All endpoint groups of the OpenAPI document.
-pub type Api = (Health, AuthApi, OrganizationsApi, CertificatesApi, AdminApi, WebhooksApi);
+pub type Api = (Health, AuthApi, OrganizationsApi, CertificatesApi, AdminApi, WebhooksApi, BulkUploadApi);
 
 impl Health {
     /// The endpoint group over shared state.
@@ -53,6 +57,7 @@ pub fn api(state: Arc<State>) -> Api {
         OrganizationsApi { state: state.clone() },
         CertificatesApi { state: state.clone() },
         AdminApi { state: state.clone() },
-        WebhooksApi { state },
+        WebhooksApi { state: state.clone() },
+        BulkUploadApi { state },
     )
 }

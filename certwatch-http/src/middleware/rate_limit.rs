@@ -35,7 +35,7 @@ pub fn classify(method: &Method, path: &str) -> Option<Class> {
         | ("POST", "/api/auth/invitations/accept")
         | ("GET" | "POST", "/api/auth/verify-email") => Some(Class::Auth),
         ("GET", "/api/certificates/public-search") => Some(Class::PublicSearch),
-        ("POST", "/api/auth/tokens" | "/api/auth/invitations") => Some(Class::Expensive),
+        ("POST", "/api/auth/tokens" | "/api/auth/invitations" | "/api/bulk-upload/batches") => Some(Class::Expensive),
         // Webhook test events and redeliveries make outbound requests.
         ("POST", p) if is_webhook_send(p) => Some(Class::Expensive),
         _ => None,
@@ -154,6 +154,8 @@ mod tests {
         assert_eq!(classify(&Method::POST, "/api/webhooks/deliveries/x/redeliver/"), Some(Class::Expensive));
         assert_eq!(classify(&Method::GET, "/api/webhooks/deliveries/x"), None);
         assert_eq!(classify(&Method::POST, "/api/webhooks/subscribers/x/test/more"), None);
+        assert_eq!(classify(&Method::POST, "/api/bulk-upload/batches/"), Some(Class::Expensive));
+        assert_eq!(classify(&Method::GET, "/api/bulk-upload/batches"), None);
     }
 
     #[test]

@@ -1,0 +1,59 @@
+//! Bulk certificate upload: a user uploads a batch of certificate files
+//! (PDFs and images); each becomes an [`UploadItem`] processed by a durable
+//! job — file-name hints, text (PDF text layer, else OCR), field extraction
+//! (the one [`extraction`](crate::extraction) code path), organization
+//! matching — and is either matched automatically (a certificate created,
+//! or its duplicate updated) or queued for human review.
+//!
+//! * [`status`] — the item flow exactly as the spec draws it, and batch status;
+//! * [`filename`] — name sanitising and file-name hints;
+//! * [`filetype`] — accepted types, checked by extension and magic bytes;
+//! * [`matching`] — organization matching (identifiers, then names without
+//!   legal forms);
+//! * [`pipeline`] — the pure processing steps and the auto-match decision;
+//! * [`pdf_images`] — page images of scanned PDFs for OCR;
+//! * [`ports`] — [`BlobStore`], [`Ocr`], [`BulkUploadRepo`];
+//! * [`service`] — [`BulkUploadService`]; [`job`] — its job; [`quality`] —
+//!   metrics.
+
+pub mod filename;
+pub mod filetype;
+pub mod job;
+pub mod matching;
+pub mod model;
+pub mod pdf_images;
+pub mod pipeline;
+pub mod ports;
+pub mod quality;
+pub mod service;
+pub mod status;
+#[cfg(feature = "ocr")]
+pub mod tesseract;
+
+use std::sync::Arc;
+
+pub use filename::{filename_hints, sanitize_filename, FilenameHints, MAX_FILENAME_CHARS};
+pub use filetype::{check_upload, pdf_has_javascript, FileRefusal, FileType, MAX_FILE_BYTES};
+pub use job::ProcessUploadItem;
+pub use matching::{match_organization, name_similarity, normalize_org_name, Candidate};
+pub use model::{BatchId, ExtractedData, ExtractedValue, ItemId, QualityRow, UploadBatch, UploadItem};
+pub use pipeline::{process, Processed, AUTO_MATCH_THRESHOLD, REQUIRED_FIELDS};
+pub use ports::{is_valid_blob_key, BlobError, BlobStore, BulkUploadRepo, NoBlobStore, NoOcr, Ocr, OcrError};
+pub use quality::Quality;
+pub use service::{
+    BulkUploadService, NewUpload, ProcessingPorts, ReviewInput, MAX_FILES_PER_BATCH, PROCESS_UPLOAD_ITEM,
+};
+pub use status::{BatchStatus, ItemStatus};
+
+/// The OCR engine of this build: Tesseract with the `ocr` feature, else
+/// [`NoOcr`] (scans and images then wait for review, saying why).
+pub fn default_ocr() -> Arc<dyn Ocr> {
+    #[cfg(feature = "ocr")]
+    {
+        Arc::new(tesseract::TesseractOcr)
+    }
+    #[cfg(not(feature = "ocr"))]
+    {
+        Arc::new(NoOcr)
+    }
+}

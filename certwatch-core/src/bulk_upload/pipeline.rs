@@ -1,0 +1,213 @@
+//! Processing one file, as pure steps over its bytes (the service does the
+//! IO around them): file-name hints → text (the PDF text layer, else OCR
+//! through the [`Ocr`] port) → fields ([`extract_fields`], the one
+//! extraction code path, with the file name as extra evidence) →
+//! organization ([`match_organization`]) → the decision: auto-match when
+//! the overall confidence is at least [`AUTO_MATCH_THRESHOLD`] and every
+//! required field is there, else review.
+
+use chrono::NaiveDate;
+
+use super::filename::filename_hints;
+use super::filetype::{pdf_has_javascript, FileType};
+use super::matching::{match_organization, MatchInput};
+use super::model::{ExtractedData, ExtractedValue};
+use super::pdf_images::page_images;
+use super::ports::{Ocr, OcrError};
+use super::status::ItemStatus;
+use crate::extraction::{extract_fields, pdf_text, Field, Hints, PdfLimits};
+use crate::ids::OrganizationId;
+use crate::suppliers::Organization;
+
+/// Confidence at or above which a certificate is created without review.
+pub const AUTO_MATCH_THRESHOLD: f64 = 0.8;
+
+/// Fields a certificate needs to be created without review (besides the
+/// organization).
+pub const REQUIRED_FIELDS: [&str; 3] = ["certificate_number", "certificate_type", "expiry_date"];
+
+/// Longest text kept on an item, in characters.
+pub const MAX_STORED_TEXT_CHARS: usize = 200_000;
+
+/// What one file turned into.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Processed {
+    /// matched (auto), needs_review or extraction_failed.
+    pub status: ItemStatus,
+    /// The text, capped at [`MAX_STORED_TEXT_CHARS`].
+    pub text: Option<String>,
+    /// Fields, candidates, confidence.
+    pub data: ExtractedData,
+    /// The best candidate.
+    pub organization: Option<OrganizationId>,
+    /// Its confidence.
+    pub match_confidence: Option<f64>,
+    /// What went wrong or limited the result.
+    pub error: Option<String>,
+}
+
+/// The text of a file and where it came from, or why there is none.
+enum TextResult {
+    Text {
+        text: String,
+        source: &'static str,
+        pages: u32,
+    },
+    /// No OCR engine in this build: a human can still review the file.
+    NoOcr(String),
+    Failed(String),
+}
+
+fn read_text(bytes: &[u8], file_type: FileType, ocr: &dyn Ocr) -> TextResult {
+    let ocr_pages = |images: Vec<Vec<u8>>| -> TextResult {
+        let mut pages = Vec::with_capacity(images.len());
+        for img in &images {
+            match ocr.image_text(img) {
+                Ok(t) => pages.push(t),
+                Err(e @ OcrError::Unavailable) => return TextResult::NoOcr(e.to_string()),
+                Err(e) => return TextResult::Failed(e.to_string()),
+            }
+        }
+        let n = u32::try_from(pages.len()).unwrap_or(u32::MAX);
+        TextResult::Text { text: pages.join("\n\u{c}\n"), source: "ocr", pages: n }
+    };
+    if file_type.is_image() {
+        return ocr_pages(vec![bytes.to_vec()]);
+    }
+    match pdf_text(bytes, &PdfLimits::default()) {
+        Err(e) => TextResult::Failed(e.to_string()),
+        Ok(t) if t.has_text_layer => {
+            let pages = u32::try_from(t.pages.len()).unwrap_or(u32::MAX);
+            TextResult::Text { text: t.text(), source: "pdf_text", pages }
+        }
+        Ok(_) if !ocr.available() => TextResult::NoOcr(OcrError::Unavailable.to_string()),
+        Ok(_) => match page_images(bytes) {
+            Ok(images) if !images.is_empty() => ocr_pages(images),
+            Ok(_) => TextResult::Failed("the PDF has no text layer and no page image OCR can read".into()),
+            Err(e) => TextResult::Failed(e),
+        },
+    }
+}
+
+fn put<T: ToString>(data: &mut ExtractedData, name: &str, f: &Option<Field<T>>, source: &str) {
+    if let Some(f) = f {
+        data.fields.insert(
+            name.to_owned(),
+            ExtractedValue { value: f.value.to_string(), confidence: f.confidence, source: source.to_owned() },
+        );
+    }
+}
+
+fn cap_chars(s: String, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => s[..cut].to_owned(),
+        None => s,
+    }
+}
+
+/// Processes one file. `filename` is the sanitised name, `today` the day
+/// dates are judged against, `orgs` the tenant's organizations.
+pub fn process(
+    bytes: &[u8],
+    file_type: FileType,
+    filename: &str,
+    today: NaiveDate,
+    orgs: &[Organization],
+    ocr: &dyn Ocr,
+) -> Processed {
+    let hints = filename_hints(filename);
+    let mut data = ExtractedData { filename_organization: hints.organization.clone(), ..ExtractedData::default() };
+    if file_type == FileType::Pdf && pdf_has_javascript(bytes) {
+        data.warnings.push("pdf_contains_javascript: accepted as data, never executed".into());
+    }
+    let (text, source, pages) = match read_text(bytes, file_type, ocr) {
+        TextResult::Text { text, source, pages } => (text, source, pages),
+        TextResult::NoOcr(why) => {
+            data.missing = REQUIRED_FIELDS.iter().map(|f| (*f).to_owned()).collect();
+            data.missing.push("organization".into());
+            let input = MatchInput {
+                text: "",
+                holder_name: None,
+                filename_organization: hints.organization.as_deref(),
+                filename_words: &hints.words,
+            };
+            data.candidates = match_organization(&input, orgs);
+            return Processed {
+                status: ItemStatus::NeedsReview,
+                text: None,
+                organization: data.candidates.first().map(|c| c.organization_id),
+                match_confidence: data.candidates.first().map(|c| c.confidence),
+                data,
+                error: Some(why),
+            };
+        }
+        TextResult::Failed(why) => {
+            return Processed {
+                status: ItemStatus::ExtractionFailed,
+                text: None,
+                data,
+                organization: None,
+                match_confidence: None,
+                error: Some(why),
+            }
+        }
+    };
+    data.text_source = Some(source.to_owned());
+    data.pages = pages;
+    let extraction = extract_fields(&text, &Hints { filename: Some(filename.to_owned()), reference_date: Some(today) });
+    let f = &extraction.fields;
+    data.is_certificate = extraction.is_certificate;
+    let src = if source == "ocr" { "ocr" } else { "text" };
+    put(&mut data, "certificate_number", &f.certificate_number, src);
+    put(&mut data, "certificate_type", &f.certificate_type, src);
+    put(&mut data, "standard_text", &f.standard_text, src);
+    put(&mut data, "issuing_body", &f.issuing_body, src);
+    put(&mut data, "holder_name", &f.holder_name, src);
+    put(&mut data, "issue_date", &f.issue_date, src);
+    put(&mut data, "valid_from", &f.valid_from, src);
+    put(&mut data, "expiry_date", &f.expiry_date, src);
+    put(&mut data, "scope", &f.scope, src);
+
+    let input = MatchInput {
+        text: &text,
+        holder_name: f.holder_name.as_ref().map(|h| h.value.as_str()),
+        filename_organization: hints.organization.as_deref(),
+        filename_words: &hints.words,
+    };
+    data.candidates = match_organization(&input, orgs);
+    let best = data.candidates.first().cloned();
+
+    let mut confidence = best.as_ref().map_or(0.0, |c| c.confidence);
+    let mut missing = Vec::new();
+    for name in REQUIRED_FIELDS {
+        match data.fields.get(name) {
+            Some(v) => confidence = confidence.min(f64::from(v.confidence)),
+            None => {
+                missing.push(name.to_owned());
+                confidence = 0.0;
+            }
+        }
+    }
+    if best.as_ref().is_none_or(|c| c.confidence < AUTO_MATCH_THRESHOLD) {
+        missing.push("organization".to_owned());
+    }
+    if !extraction.is_certificate {
+        missing.push("not_a_certificate".to_owned());
+        confidence = 0.0;
+    }
+    data.confidence = (confidence * 1000.0).round() / 1000.0;
+    data.missing = missing;
+    let status = if data.missing.is_empty() && data.confidence >= AUTO_MATCH_THRESHOLD {
+        ItemStatus::Matched
+    } else {
+        ItemStatus::NeedsReview
+    };
+    Processed {
+        status,
+        text: Some(cap_chars(text, MAX_STORED_TEXT_CHARS)),
+        organization: best.as_ref().map(|c| c.organization_id),
+        match_confidence: best.as_ref().map(|c| c.confidence),
+        data,
+        error: None,
+    }
+}
