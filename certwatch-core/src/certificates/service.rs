@@ -185,7 +185,27 @@ impl<'a> CertificateService<'a> {
             }
         }
         errs.into_result(())?;
-        tx.insert_certificates(&certs).await?;
+        self.insert_certificates_in(tx.as_mut(), p, &certs).await?;
+        let orgs: Vec<OrganizationId> = orgs.into_iter().collect();
+        tx.recount_certificates(p.tenant_id, &orgs, self.app.inner.clock.today()).await?;
+        tx.commit().await?;
+        Ok(certs)
+    }
+
+    /// Inserts validated certificates in `tx` with their `certificate.created`
+    /// events and audit entries, without committing, locking or recounting:
+    /// the shared tail of [`Self::create_certificates`] and the batch path
+    /// of imports (whose callers lock and recount the holders themselves).
+    pub(crate) async fn insert_certificates_in(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        certs: &[Certificate],
+    ) -> Result<()> {
+        if certs.is_empty() {
+            return Ok(());
+        }
+        tx.insert_certificates(certs).await?;
         let events: Vec<DomainEvent> =
             certs.iter().map(|c| self.event(c, EventType::CertificateCreated, &[])).collect();
         tx.insert_events(&events).await?;
@@ -202,13 +222,12 @@ impl<'a> CertificateService<'a> {
             })
             .collect();
         tx.insert_audit(&audits).await?;
-        let orgs: Vec<OrganizationId> = orgs.into_iter().collect();
-        tx.recount_certificates(p.tenant_id, &orgs, self.app.inner.clock.today()).await?;
-        tx.commit().await?;
-        Ok(certs)
+        Ok(())
     }
 
-    fn validate_input(
+    /// Validates raw input into a new certificate (no store checks: the
+    /// type's existence and the sites are checked by the writers).
+    pub(crate) fn validate_input(
         &self,
         input: CertificateInput,
         p: &Principal,
@@ -399,17 +418,37 @@ impl<'a> CertificateService<'a> {
         mut tx: Box<dyn Tx>,
         p: &Principal,
         old: Certificate,
-        mut new: Certificate,
+        new: Certificate,
         action: &str,
         meta: Value,
     ) -> Result<Certificate> {
-        apply_change_rules(&old, &mut new);
-        if new == old {
-            return Ok(new);
+        let Some(new) = self.update_in(tx.as_mut(), p, &old, new, action, meta).await? else {
+            return Ok(old);
+        };
+        tx.recount_certificates(p.tenant_id, &[new.organization_id], self.app.inner.clock.today()).await?;
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    /// Writes `new` over `old` in `tx` (the holder already locked): applies
+    /// the change rules, announces the watched-field changes and audits,
+    /// without recounting or committing. `None` when nothing changed.
+    pub(crate) async fn update_in(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        old: &Certificate,
+        mut new: Certificate,
+        action: &str,
+        meta: Value,
+    ) -> Result<Option<Certificate>> {
+        apply_change_rules(old, &mut new);
+        if &new == old {
+            return Ok(None);
         }
         new.updated_at = self.app.inner.clock.now();
         tx.update_certificate(&new).await?;
-        let changes = detect_changes(&old, &new);
+        let changes = detect_changes(old, &new);
         if !changes.is_empty() {
             tx.insert_events(&[self.event(&new, EventType::CertificateUpdated, &changes)]).await?;
         }
@@ -418,9 +457,7 @@ impl<'a> CertificateService<'a> {
             m.insert("changed_fields".into(), json!(changes.iter().map(|c| c.field).collect::<Vec<_>>()));
         }
         tx.insert_audit(&[self.app.audit_by(p, action, "certificate", new.id.to_string(), meta)]).await?;
-        tx.recount_certificates(p.tenant_id, &[new.organization_id], self.app.inner.clock.today()).await?;
-        tx.commit().await?;
-        Ok(new)
+        Ok(Some(new))
     }
 
     /// Deletes a certificate.
