@@ -155,7 +155,10 @@ pub fn routes(state: Arc<api::State>, config: &ServeConfig) -> Result<impl Endpo
         .data(state)
         .around(move |ep, req| rate_limit_layer(ep, req, limiter.clone()))
         .around(move |ep, req| middleware::admin_ip::around(ep, req, admin.clone()))
-        .around(move |ep, req| middleware::body_limit::around(ep, req, max_body))
+        .around(move |ep, req| {
+            let limit = middleware::body_limit::limit_for(req.uri().path(), max_body);
+            middleware::body_limit::around(ep, req, limit)
+        })
         .with(NormalizePath::new(TrailingSlash::Trim))
         .around(move |ep, req| middleware::metrics::around(ep, req, metrics.clone()))
         .around(middleware::request_id::around))

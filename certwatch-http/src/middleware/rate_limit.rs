@@ -23,7 +23,7 @@ pub enum Class {
     Auth,
     /// The anonymous certificate search.
     PublicSearch,
-    /// Token creation and invitations.
+    /// Token creation, invitations, spreadsheet imports and exports.
     Expensive,
 }
 
@@ -36,6 +36,7 @@ pub fn classify(method: &Method, path: &str) -> Option<Class> {
         | ("GET" | "POST", "/api/auth/verify-email") => Some(Class::Auth),
         ("GET", "/api/certificates/public-search") => Some(Class::PublicSearch),
         ("POST", "/api/auth/tokens" | "/api/auth/invitations") => Some(Class::Expensive),
+        ("POST", "/api/imports") | ("GET", "/api/imports/export") => Some(Class::Expensive),
         _ => None,
     }
 }
@@ -140,6 +141,7 @@ mod tests {
         assert_eq!(classify(&Method::GET, "/api/certificates/public-search"), Some(Class::PublicSearch));
         assert_eq!(classify(&Method::GET, "/api/organizations"), None);
         assert_eq!(classify(&Method::POST, "/api/auth/tokens"), Some(Class::Expensive));
+        assert_eq!(classify(&Method::POST, "/api/imports/"), Some(Class::Expensive));
     }
 
     #[test]

@@ -1,0 +1,2 @@
+//! Import budgets (written below).
+fn main() {}
