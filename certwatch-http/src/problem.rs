@@ -150,9 +150,6 @@ pub enum ApiError {
     /// The request body is not in a supported media type.
     #[oai(status = 415, content_type = "application/problem+json")]
     UnsupportedMediaType(Json<Problem>),
-    /// The request body (an uploaded file) is too large.
-    #[oai(status = 413, content_type = "application/problem+json")]
-    PayloadTooLarge(Json<Problem>),
     /// The values broke validation rules; `errors` lists each by field.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
@@ -180,7 +177,6 @@ impl ApiError {
             StatusCode::NOT_FOUND => (status, ApiError::NotFound),
             StatusCode::CONFLICT => (status, ApiError::Conflict),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => (status, ApiError::UnsupportedMediaType),
-            StatusCode::PAYLOAD_TOO_LARGE => (status, ApiError::PayloadTooLarge),
             StatusCode::UNPROCESSABLE_ENTITY => (status, ApiError::Unprocessable),
             StatusCode::TOO_MANY_REQUESTS => (status, ApiError::TooManyRequests),
             StatusCode::SERVICE_UNAVAILABLE => (status, ApiError::Unavailable),
@@ -200,7 +196,6 @@ impl ApiError {
             | ApiError::NotFound(p)
             | ApiError::Conflict(p)
             | ApiError::UnsupportedMediaType(p)
-            | ApiError::PayloadTooLarge(p)
             | ApiError::Unprocessable(p)
             | ApiError::TooManyRequests(p)
             | ApiError::Internal(p)
@@ -303,12 +298,12 @@ impl From<CoreError> for ApiError {
     }
 }
 
-/// A file an import refused as a whole: 413 above the size cap, else 400
-/// saying what was expected (a failure to write a template is ours: 500).
+/// A file an import refused as a whole: 400 saying what was expected (the
+/// import endpoint answers a too-large file with its own 413; a failure to
+/// write a template is ours: 500).
 fn import_problem(e: &certwatch_core::imports::ImportError) -> Problem {
     use certwatch_core::imports::ImportError as I;
     match e {
-        I::TooLarge { .. } => Problem::status(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
         I::Write(_) => Problem::status(StatusCode::INTERNAL_SERVER_ERROR, "the file could not be written"),
         _ => Problem::new(
             StatusCode::BAD_REQUEST,

@@ -141,6 +141,12 @@ fn table() -> Vec<Row> {
         row("POST", "/api/certificates/{id}/transition", "", |_| Some(json!({"to": "ACTIVE"})), OWN_OBJECT_READ),
         // operators only (none of these callers is one)
         row("GET", "/api/admin/status", "", none, [401, 403, 403, 403]),
+        // imports: members and admins may write organizations, so both may
+        // import (the uploads themselves are tested in `imports.rs`; a
+        // request without a multipart body is refused as unparseable)
+        row("POST", "/api/imports", "", none, [401, 415, 415, 415]),
+        row("GET", "/api/imports/template", "format=xlsx", none, TENANT_READ),
+        row("GET", "/api/imports/export", "format=csv", none, TENANT_READ),
     ]
 }
 

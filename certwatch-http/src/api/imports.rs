@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use certwatch_core::imports::{self as core, ExportFormat};
+use certwatch_core::Error as CoreError;
 use poem::http::{header, StatusCode};
 use poem::{IntoResponse, Response};
 use poem_openapi::param::Query;
@@ -65,6 +66,9 @@ pub enum ImportResponse {
     /// committed.
     #[oai(status = 207)]
     MultiStatus(Json<ImportResult>),
+    /// The file is larger than 20 MB.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    TooLarge(Json<Problem>),
 }
 
 /// The format of a downloaded spreadsheet.
@@ -164,7 +168,13 @@ impl ImportsApi {
                 .into_vec()
                 .await
                 .map_err(|e| ApiError::from_problem(Problem::status(StatusCode::BAD_REQUEST, e.to_string())))?;
-            let report = self.state.core.imports().import(&auth.0, &filename, bytes).await?;
+            let report = match self.state.core.imports().import(&auth.0, &filename, bytes).await {
+                Err(CoreError::Import(e @ core::ImportError::TooLarge { .. })) => {
+                    let p = Problem::status(StatusCode::PAYLOAD_TOO_LARGE, e.to_string());
+                    return Ok(ImportResponse::TooLarge(Json(p)));
+                }
+                other => other?,
+            };
             let imported = report.imported_any();
             let failed = !report.errors.is_empty();
             let result = ImportResult {
