@@ -171,4 +171,16 @@ mod tests {
             assert_eq!(parsed.rows[0].certificate.as_ref().map(|c| c.certificate_type.as_str()), Some("ISO_9001"));
         }
     }
+
+    proptest::proptest! {
+        /// No escaped value starts a formula, and escaping only ever adds
+        /// the one quote.
+        #[test]
+        fn escaped_values_never_start_a_formula(v in "\\PC{0,20}") {
+            let e = escape_formula(&v);
+            proptest::prop_assert!(!e.starts_with(['=', '+', '-', '@', '\t', '\r']));
+            let quoted = format!("'{}", v);
+            proptest::prop_assert!(e == v || e == quoted);
+        }
+    }
 }

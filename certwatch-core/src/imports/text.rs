@@ -111,4 +111,38 @@ mod tests {
         assert_eq!(rows[0].cells[0], Cell::Text("Name".into()));
         assert!(matches!(parse_csv(b"a\nb\nc\n", 1), Err(ImportError::TooManyRows { limit: 1 })));
     }
+
+    proptest::proptest! {
+        /// Whatever a CSV writer writes with `,`, `;` or tab, the reader
+        /// gets back cell for cell (delimiter sniffed, quotes undone).
+        #[test]
+        fn written_grids_read_back(
+            grid in proptest::collection::vec(proptest::collection::vec("[a-zA-Z0-9 ,;\"äöü]{1,8}", 3), 2..12),
+            delimiter in proptest::sample::select(vec![b',', b';', b'\t']),
+        ) {
+            let mut w = csv::WriterBuilder::new().delimiter(delimiter).from_writer(Vec::new());
+            // A header row without delimiters or quotes, like real headers.
+            w.write_record(["name", "country", "website"]).expect("header");
+            for row in &grid {
+                w.write_record(row).expect("row");
+            }
+            let bytes = w.into_inner().expect("bytes");
+            let rows = parse_csv(&bytes, 1000).expect("parses");
+            proptest::prop_assert_eq!(rows.len(), grid.len() + 1);
+            for (got, want) in rows.iter().skip(1).zip(&grid) {
+                let got: Vec<String> = got.cells.iter().map(|c| match c {
+                    Cell::Text(s) => s.clone(),
+                    _ => String::new(),
+                }).collect();
+                let want: Vec<String> = want.iter().map(|s| if s.trim().is_empty() { String::new() } else { s.clone() }).collect();
+                proptest::prop_assert_eq!(got, want);
+            }
+        }
+
+        /// Any bytes: rows or a clear error, never a panic.
+        #[test]
+        fn any_bytes_parse_or_fail_cleanly(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+            let _ = parse_csv(&bytes, 100);
+        }
+    }
 }
