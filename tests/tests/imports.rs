@@ -243,15 +243,13 @@ async fn legacy_xls_and_csv_variants(backend: Backend) {
     assert_eq!(by_ext(&orgs, "70001").name, "Müller Stahlbau GmbH");
 
     // Windows-1252, semicolons, a BOM-less German header.
-    let mut cp1252 =
-        b"Lieferantennummer;Firma;Land\n80001;B\xE4ckerei M\xFCller;DE\n\n80002;\"Foo; Bar\";FR\n".to_vec();
+    let cp1252 = b"Lieferantennummer;Firma;Land\n80001;B\xE4ckerei M\xFCller;DE\n\n80002;\"Foo; Bar\";FR\n".to_vec();
     let a = upload(&srv, &token, "export.csv", &cp1252).await;
     assert_eq!(a.status, 200, "{}", a.text);
     let orgs = organizations(&srv, &token).await;
     assert_eq!(by_ext(&orgs, "80001").name, "Bäckerei Müller");
     assert_eq!(by_ext(&orgs, "80002").name, "Foo; Bar");
     // UTF-8 with BOM, tabs, updating by external id.
-    cp1252.clear();
     let tsv = "\u{feff}Supplier Number\tCompany Name\tWebsite\n80001\tBäckerei Müller KG\thttps://baeckerei.example\n";
     let a = upload(&srv, &token, "export.csv", tsv.as_bytes()).await;
     assert_eq!(a.status, 200, "{}", a.text);
@@ -260,6 +258,13 @@ async fn legacy_xls_and_csv_variants(backend: Backend) {
     let o = by_ext(&orgs, "80001");
     assert_eq!(o.name, "Bäckerei Müller KG");
     assert_eq!(o.country.as_ref().map(|c| c.as_str()), Some("DE"), "blank cells leave values alone");
+    // The same external id twice in one file: one organization, the later row wins.
+    let a = upload(&srv, &token, "dup.csv", b"external_id,name\nDUP,First\nDUP,Second\n").await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!((a.body["created"].as_u64(), a.body["updated"].as_u64()), (Some(1), Some(1)), "{}", a.text);
+    let orgs = organizations(&srv, &token).await;
+    assert_eq!(orgs.iter().filter(|o| o.external_id.as_deref() == Some("DUP")).count(), 1);
+    assert_eq!(by_ext(&orgs, "DUP").name, "Second");
 }
 
 #[tokio::test]

@@ -243,7 +243,8 @@ impl<'a> ImportService<'a> {
                     }
                 },
             };
-            let creates = slot_idx.map_or(original.is_none(), |i| slots[i].original.is_none());
+            // A later row of an organization this batch creates counts as an update.
+            let creates = slot_idx.is_none() && original.is_none();
             // 2. Its certificate, validated by the certificate rules.
             let mut cert_change: Option<(CertKey, Certificate, CertTarget)> = None;
             if let Some(c) = &row.certificate {
