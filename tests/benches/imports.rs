@@ -50,7 +50,7 @@ fn csv(rows: u32) -> Vec<u8> {
 
 fn xlsx(rows: u32) -> Vec<u8> {
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet_with_constant_memory();
+    let ws = wb.add_worksheet();
     let date = Format::new().set_num_format("yyyy-mm-dd");
     for (c, h) in HEADER.iter().enumerate() {
         ws.write_string(0, c as u16, *h).expect("header");

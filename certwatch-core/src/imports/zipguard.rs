@@ -125,7 +125,7 @@ mod tests {
         let limits = ZipLimits { max_entry_bytes: 8 * 1024 * 1024, ..ZipLimits::default() };
         assert!(matches!(check_zip(&bomb, &limits), Err(ImportError::Bomb(_))));
         let ratio = ZipLimits { ratio_floor: 1024, ..ZipLimits::default() };
-        let e = check_zip(&bomb, &ratio).unwrap_err();
+        let e = check_zip(&bomb, &ratio).expect_err("the ratio limit refuses it");
         assert!(e.to_string().contains("fold"), "{e}");
         assert!(matches!(check_zip(b"PK\x03\x04garbage", &ZipLimits::default()), Err(ImportError::Unreadable(_))));
     }
