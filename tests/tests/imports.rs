@@ -427,3 +427,27 @@ async fn racing_imports_sqlite() {
 async fn racing_imports_postgres() {
     racing_imports(Backend::Postgres).await;
 }
+
+async fn tenants_are_isolated(backend: Backend) {
+    let (srv, token_a) = setup(backend).await;
+    let token_b = srv.signup("other@imports.example", "import password 123", "Others").await;
+    let a = upload(&srv, &token_a, "a.csv", b"external_id,name\nSAME-1,Alpha of A\n").await;
+    assert_eq!(a.body["created"], 1, "{}", a.text);
+    // The same external id in another tenant is another organization.
+    let b = upload(&srv, &token_b, "b.csv", b"external_id,name\nSAME-1,Alpha of B\n").await;
+    assert_eq!((b.body["created"].as_u64(), b.body["updated"].as_u64()), (Some(1), Some(0)), "{}", b.text);
+    assert_eq!(by_ext(&organizations(&srv, &token_a).await, "SAME-1").name, "Alpha of A");
+    assert_eq!(by_ext(&organizations(&srv, &token_b).await, "SAME-1").name, "Alpha of B");
+    let (_, _, bytes) = download(&srv, &token_b, "/api/imports/export").await;
+    let text = String::from_utf8(bytes).expect("utf-8");
+    assert!(text.contains("Alpha of B") && !text.contains("Alpha of A"), "{text}");
+}
+
+#[tokio::test]
+async fn tenants_are_isolated_sqlite() {
+    tenants_are_isolated(Backend::Sqlite).await;
+}
+#[tokio::test]
+async fn tenants_are_isolated_postgres() {
+    tenants_are_isolated(Backend::Postgres).await;
+}
