@@ -117,6 +117,10 @@ impl CertWatch {
     pub fn jobs(&self) -> crate::jobs::JobsService<'_> {
         crate::jobs::JobsService::new(self)
     }
+    /// Spreadsheet imports, their template and the organization export.
+    pub fn imports(&self) -> crate::imports::ImportService<'_> {
+        crate::imports::ImportService::new(self)
+    }
     /// The store the services use.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store

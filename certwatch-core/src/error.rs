@@ -48,6 +48,10 @@ pub enum Error {
     /// The membership change would leave the tenant without an administrator.
     #[error("a tenant must keep at least one admin")]
     LastAdmin,
+    /// A spreadsheet import refused the file as a whole (not a
+    /// spreadsheet, too large, no header, a zip bomb).
+    #[error(transparent)]
+    Import(#[from] crate::imports::ImportError),
     /// The store failed (connection, corruption, constraint not mapped above).
     #[error("store failure: {0}")]
     Store(StoreError),

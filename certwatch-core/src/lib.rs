@@ -25,6 +25,7 @@ pub mod events;
 pub mod expiry;
 pub mod extraction;
 pub mod ids;
+pub mod imports;
 pub mod jobs;
 pub mod net;
 pub mod operations;

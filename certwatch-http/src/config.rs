@@ -15,7 +15,7 @@ pub struct RateLimits {
     pub auth_per_minute: NonZeroU32,
     /// The anonymous public certificate search.
     pub public_search_per_minute: NonZeroU32,
-    /// Other expensive endpoints (token creation, invitations).
+    /// Other expensive endpoints (token creation, invitations, imports, exports).
     pub expensive_per_minute: NonZeroU32,
 }
 

@@ -210,12 +210,12 @@ fn routes_with(
         .around(move |ep, req| rate_limit_layer(ep, req, limiter.clone()))
         .around(move |ep, req| middleware::admin_ip::around(ep, req, admin.clone()))
         .around(move |ep, req| {
-            // Multipart uploads get their own, larger cap (files are then
-            // checked one by one against 20 MiB).
+            // Multipart uploads get their own, larger caps (bulk-upload
+            // files are then checked one by one against 20 MiB).
             let limit = if req.uri().path().trim_end_matches('/') == "/api/bulk-upload/batches" {
                 max_upload
             } else {
-                max_body
+                middleware::body_limit::limit_for(req.uri().path(), max_body)
             };
             middleware::body_limit::around(ep, req, limit)
         })

@@ -10,6 +10,9 @@
 //! | [`Error::Conflict`](certwatch_core::Error::Conflict), an invitation no longer pending | 409 | `urn:certwatch:problem:conflict` |
 //! | [`Error::Transition`](certwatch_core::Error::Transition), with `allowed_transitions` | 409 | `urn:certwatch:problem:invalid-transition` |
 //! | [`Error::LastAdmin`](certwatch_core::Error::LastAdmin) | 409 | `urn:certwatch:problem:last-admin` |
+//! | request body or uploaded file too large | 413 | `about:blank` |
+//! | a file an import can't read (not a spreadsheet, no header) | 400 | `urn:certwatch:problem:unreadable-file` |
+//! | an import of which no row could be imported, with `rows` | 400 | `urn:certwatch:problem:import-failed` |
 //! | wrong or missing `Content-Type` | 415 | `about:blank` |
 //! | [`Error::Validation`](certwatch_core::Error::Validation), with per-field `errors` | 422 | `urn:certwatch:problem:validation` |
 //! | rate limit (middleware) | 429 | `about:blank` |
@@ -72,6 +75,20 @@ pub struct Problem {
     /// Invalid status transitions: the statuses the certificate may move to.
     #[oai(skip_serializing_if_is_none)]
     pub allowed_transitions: Option<Vec<String>>,
+    /// Spreadsheet imports where no row could be imported: every failed row.
+    #[oai(skip_serializing_if_is_none)]
+    pub rows: Option<Vec<ImportRowError>>,
+}
+
+/// One spreadsheet row that could not be imported.
+#[derive(Object, Debug, Clone, PartialEq, Eq)]
+pub struct ImportRowError {
+    /// Row number in the file, as the spreadsheet program shows it.
+    pub row: u32,
+    /// The column at fault, as the file's header names it.
+    pub column: Option<String>,
+    /// What is wrong.
+    pub message: String,
 }
 
 impl Problem {
@@ -86,6 +103,7 @@ impl Problem {
             request_id: None,
             errors: None,
             allowed_transitions: None,
+            rows: None,
         }
     }
 
@@ -272,10 +290,27 @@ impl From<CoreError> for ApiError {
             CoreError::LastAdmin => {
                 Problem::new(S::CONFLICT, "urn:certwatch:problem:last-admin", "Last admin", e.to_string())
             }
+            CoreError::Import(i) => import_problem(i),
             CoreError::Store(inner) => return ApiError::internal("store failure", inner),
             other => return ApiError::internal("unexpected core error", other),
         };
         ApiError::from_problem(problem)
+    }
+}
+
+/// A file an import refused as a whole: 400 saying what was expected (the
+/// import endpoint answers a too-large file with its own 413; a failure to
+/// write a template is ours: 500).
+fn import_problem(e: &certwatch_core::imports::ImportError) -> Problem {
+    use certwatch_core::imports::ImportError as I;
+    match e {
+        I::Write(_) => Problem::status(StatusCode::INTERNAL_SERVER_ERROR, "the file could not be written"),
+        _ => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "urn:certwatch:problem:unreadable-file",
+            "Unreadable file",
+            e.to_string(),
+        ),
     }
 }
 

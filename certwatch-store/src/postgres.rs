@@ -134,5 +134,6 @@ impl_outbox_and_audit_repos!(PgTx);
 impl_system_repo!(PgTx);
 impl_job_repo!(PgTx, skip_locked = " FOR UPDATE SKIP LOCKED");
 impl_expiry_repo!(PgTx);
+impl_bulk_repo!(PgTx, for_update = " FOR UPDATE");
 impl_webhook_repo!(PgTx, skip_locked = " FOR UPDATE SKIP LOCKED");
 impl_bulk_upload_repo!(PgTx, for_update = " FOR UPDATE");

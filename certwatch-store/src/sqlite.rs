@@ -151,5 +151,6 @@ impl_outbox_and_audit_repos!(SqliteTx);
 impl_system_repo!(SqliteTx);
 impl_job_repo!(SqliteTx, skip_locked = "");
 impl_expiry_repo!(SqliteTx);
+impl_bulk_repo!(SqliteTx, for_update = "");
 impl_webhook_repo!(SqliteTx, skip_locked = "");
 impl_bulk_upload_repo!(SqliteTx, for_update = "");

@@ -193,6 +193,12 @@ fn table() -> Vec<Row> {
         row("GET", "/api/webhooks/deliveries/{id}", "", none, OWN_OBJECT_READ),
         // The fixture's delivery is PENDING (no worker runs): 409 for admins.
         row("POST", "/api/webhooks/deliveries/{id}/redeliver", "", none, [401, 403, 409, 404]),
+        // imports: members and admins may write organizations, so both may
+        // import (the uploads themselves are tested in `imports.rs`; a
+        // request without a multipart body is refused as unparseable)
+        row("POST", "/api/imports", "", none, [401, 415, 415, 415]),
+        row("GET", "/api/imports/template", "format=xlsx", none, TENANT_READ),
+        row("GET", "/api/imports/export", "format=csv", none, TENANT_READ),
     ]
 }
 

@@ -185,14 +185,35 @@ impl<'a> CertificateService<'a> {
             }
         }
         errs.into_result(())?;
-        tx.insert_certificates(&certs).await?;
+        self.insert_certificates_in(tx.as_mut(), p, &certs).await?;
+        let orgs: Vec<OrganizationId> = orgs.into_iter().collect();
+        tx.recount_certificates(p.tenant_id, &orgs, self.app.inner.clock.today()).await?;
+        tx.commit().await?;
+        self.app.wake_workers();
+        Ok(certs)
+    }
+
+    /// Inserts validated certificates in `tx` with their `certificate.created`
+    /// events and audit entries, without committing, locking or recounting:
+    /// the shared tail of [`Self::create_certificates`] and the batch path
+    /// of imports (whose callers lock and recount the holders themselves).
+    pub(crate) async fn insert_certificates_in(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        certs: &[Certificate],
+    ) -> Result<()> {
+        if certs.is_empty() {
+            return Ok(());
+        }
+        tx.insert_certificates(certs).await?;
         let events: Vec<DomainEvent> =
             certs.iter().map(|c| self.event(c, EventType::CertificateCreated, &[])).collect();
-        crate::events::append_in(self.app, tx.as_mut(), &events).await?;
+        crate::events::append_in(self.app, &mut *tx, &events).await?;
         for c in certs.iter().filter(|c| c.document_hash.is_none()) {
             if let Some(url) = &c.document_url {
                 let rid = p.request_id.clone();
-                super::documents::enqueue_hash(self.app, tx.as_mut(), p.tenant_id, c.id, url.as_str(), rid).await?;
+                super::documents::enqueue_hash(self.app, &mut *tx, p.tenant_id, c.id, url.as_str(), rid).await?;
             }
         }
         let audits: Vec<AuditEntry> = certs
@@ -208,14 +229,12 @@ impl<'a> CertificateService<'a> {
             })
             .collect();
         tx.insert_audit(&audits).await?;
-        let orgs: Vec<OrganizationId> = orgs.into_iter().collect();
-        tx.recount_certificates(p.tenant_id, &orgs, self.app.inner.clock.today()).await?;
-        tx.commit().await?;
-        self.app.wake_workers();
-        Ok(certs)
+        Ok(())
     }
 
-    fn validate_input(
+    /// Validates raw input into a new certificate (no store checks: the
+    /// type's existence and the sites are checked by the writers).
+    pub(crate) fn validate_input(
         &self,
         input: CertificateInput,
         p: &Principal,
@@ -406,41 +425,55 @@ impl<'a> CertificateService<'a> {
         mut tx: Box<dyn Tx>,
         p: &Principal,
         old: Certificate,
-        mut new: Certificate,
+        new: Certificate,
         action: &str,
         meta: Value,
     ) -> Result<Certificate> {
-        apply_change_rules(&old, &mut new);
-        if new == old {
-            return Ok(new);
+        let Some(new) = self.update_in(tx.as_mut(), p, &old, new, action, meta).await? else {
+            return Ok(old);
+        };
+        tx.recount_certificates(p.tenant_id, &[new.organization_id], self.app.inner.clock.today()).await?;
+        tx.commit().await?;
+        self.app.wake_workers();
+        Ok(new)
+    }
+
+    /// Writes `new` over `old` in `tx` (the holder already locked): applies
+    /// the change rules, announces the watched-field changes and audits,
+    /// without recounting or committing. `None` when nothing changed.
+    pub(crate) async fn update_in(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        old: &Certificate,
+        mut new: Certificate,
+        action: &str,
+        meta: Value,
+    ) -> Result<Option<Certificate>> {
+        apply_change_rules(old, &mut new);
+        if &new == old {
+            return Ok(None);
         }
         new.updated_at = self.app.inner.clock.now();
         tx.update_certificate(&new).await?;
-        let changes = detect_changes(&old, &new);
+        let changes = detect_changes(old, &new);
         // A new document URL without a hash given: hash it in the background.
         if let (Some(url), None) = (&new.document_url, &new.document_hash) {
             if old.document_url.as_ref() != Some(url) {
                 let rid = p.request_id.clone();
-                super::documents::enqueue_hash(self.app, tx.as_mut(), p.tenant_id, new.id, url.as_str(), rid).await?;
+                super::documents::enqueue_hash(self.app, &mut *tx, p.tenant_id, new.id, url.as_str(), rid).await?;
             }
         }
         if !changes.is_empty() {
-            crate::events::append_in(
-                self.app,
-                tx.as_mut(),
-                &[self.event(&new, EventType::CertificateUpdated, &changes)],
-            )
-            .await?;
+            crate::events::append_in(self.app, &mut *tx, &[self.event(&new, EventType::CertificateUpdated, &changes)])
+                .await?;
         }
         let mut meta = meta;
         if let Value::Object(m) = &mut meta {
             m.insert("changed_fields".into(), json!(changes.iter().map(|c| c.field).collect::<Vec<_>>()));
         }
         tx.insert_audit(&[self.app.audit_by(p, action, "certificate", new.id.to_string(), meta)]).await?;
-        tx.recount_certificates(p.tenant_id, &[new.organization_id], self.app.inner.clock.today()).await?;
-        tx.commit().await?;
-        self.app.wake_workers();
-        Ok(new)
+        Ok(Some(new))
     }
 
     /// Deletes a certificate.

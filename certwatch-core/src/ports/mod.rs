@@ -19,6 +19,7 @@
 //! * a transaction is atomic and isolated at least at READ COMMITTED, and the
 //!   `lock_*` methods serialise concurrent writers of the same row.
 
+pub mod bulk;
 pub mod repos;
 
 use async_trait::async_trait;
@@ -26,6 +27,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::ids::TenantId;
+pub use bulk::BulkRepo;
 pub use repos::{
     AuditRepo, CertificateRepo, ExpiryRepo, JobRepo, OutboxRepo, SupplierRepo, SystemRepo, TenancyRepo, WebhookRepo,
 };
@@ -99,6 +101,7 @@ pub trait Tx:
     + WebhookRepo
     + ExpiryRepo
     + crate::bulk_upload::BulkUploadRepo
+    + BulkRepo
     + Send
 {
     /// Makes every write of this transaction durable and visible.

@@ -11,4 +11,5 @@ pub use model::{
     CertificateCounts, Organization, OrganizationDetail, OrganizationInput, OrganizationOrder, OrganizationPatch,
     OrganizationQuery, OrganizationSummary, Site, SiteInput, SitePatch, EXPIRING_WINDOW_DAYS,
 };
+pub(crate) use service::apply_organization_patch;
 pub use service::SupplierService;

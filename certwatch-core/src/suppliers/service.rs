@@ -46,31 +46,7 @@ impl<'a> SupplierService<'a> {
 
     /// Creates an organization after validating every field.
     pub async fn create_organization(&self, p: &Principal, input: OrganizationInput) -> Result<Organization> {
-        let mut errs = ValidationErrors::default();
-        let external_id = errs.check(optional_text("external_id", input.external_id.as_deref(), 100));
-        let name = errs.check(required_text("name", &input.name, 255));
-        let website = errs.check(opt("website", input.website.as_deref(), WebsiteUrl::parse));
-        let lei = errs.check(opt("lei", input.lei.as_deref(), Lei::parse));
-        let vat = errs.check(opt("vat", input.vat.as_deref(), VatNumber::parse));
-        let country = errs.check(opt("country", input.country.as_deref(), CountryCode::parse));
-        let (Some(external_id), Some(name), Some(website), Some(lei), Some(vat), Some(country)) =
-            (external_id, name, website, lei, vat, country)
-        else {
-            return Err(errs.into());
-        };
-        let now = self.app.inner.clock.now();
-        let org = Organization {
-            id: self.app.new_id(),
-            tenant_id: p.tenant_id,
-            external_id,
-            name,
-            website,
-            lei,
-            vat,
-            country,
-            created_at: now,
-            updated_at: now,
-        };
+        let org = self.validate_new_organization(p, input)?;
         let mut tx = self.tx(p, Action::WriteTenantData).await?;
         tx.insert_organization(&org).await?;
         tx.insert_audit(&[self.app.audit_by(
@@ -85,6 +61,86 @@ impl<'a> SupplierService<'a> {
         Ok(org)
     }
 
+    /// A new organization of `p`'s tenant from raw input, every field
+    /// validated (the one rule set of creation, used by imports too).
+    pub(crate) fn validate_new_organization(
+        &self,
+        p: &Principal,
+        input: OrganizationInput,
+    ) -> Result<Organization, ValidationErrors> {
+        let mut errs = ValidationErrors::default();
+        let external_id = errs.check(optional_text("external_id", input.external_id.as_deref(), 100));
+        let name = errs.check(required_text("name", &input.name, 255));
+        let website = errs.check(opt("website", input.website.as_deref(), WebsiteUrl::parse));
+        let lei = errs.check(opt("lei", input.lei.as_deref(), Lei::parse));
+        let vat = errs.check(opt("vat", input.vat.as_deref(), VatNumber::parse));
+        let country = errs.check(opt("country", input.country.as_deref(), CountryCode::parse));
+        let (Some(external_id), Some(name), Some(website), Some(lei), Some(vat), Some(country)) =
+            (external_id, name, website, lei, vat, country)
+        else {
+            return Err(errs);
+        };
+        let now = self.app.inner.clock.now();
+        Ok(Organization {
+            id: self.app.new_id(),
+            tenant_id: p.tenant_id,
+            external_id,
+            name,
+            website,
+            lei,
+            vat,
+            country,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// Inserts validated organizations in `tx` with their audit entries
+    /// (`metadata` is merged into each entry's), without committing: the
+    /// batch path of imports.
+    pub(crate) async fn insert_organizations_in(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        orgs: &[Organization],
+        metadata: &serde_json::Value,
+    ) -> Result<()> {
+        if orgs.is_empty() {
+            return Ok(());
+        }
+        tx.insert_organizations(orgs).await?;
+        let audits: Vec<_> = orgs
+            .iter()
+            .map(|o| {
+                let mut meta = json!({"name": o.name, "external_id": o.external_id});
+                merge(&mut meta, metadata);
+                self.app.audit_by(p, "organization.create", "organization", o.id.to_string(), meta)
+            })
+            .collect();
+        tx.insert_audit(&audits).await?;
+        Ok(())
+    }
+
+    /// Saves changed organizations in `tx` with their audit entries,
+    /// without committing: the batch path of imports.
+    pub(crate) async fn update_organizations_in(
+        &self,
+        tx: &mut dyn Tx,
+        p: &Principal,
+        orgs: &[Organization],
+        metadata: &serde_json::Value,
+    ) -> Result<()> {
+        let mut audits = Vec::with_capacity(orgs.len());
+        for o in orgs {
+            tx.update_organization(o).await?;
+            let mut meta = json!({"name": o.name});
+            merge(&mut meta, metadata);
+            audits.push(self.app.audit_by(p, "organization.update", "organization", o.id.to_string(), meta));
+        }
+        tx.insert_audit(&audits).await?;
+        Ok(())
+    }
+
     /// Applies a partial update.
     pub async fn update_organization(
         &self,
@@ -94,38 +150,7 @@ impl<'a> SupplierService<'a> {
     ) -> Result<Organization> {
         let mut tx = self.tx(p, Action::WriteTenantData).await?;
         let mut org = tx.get_organization(p.tenant_id, id).await?.ok_or_else(|| Error::not_found("organization"))?;
-        let mut errs = ValidationErrors::default();
-        if let Some(v) = &patch.external_id {
-            if let Some(v) = errs.check(optional_text("external_id", v.as_deref(), 100)) {
-                org.external_id = v;
-            }
-        }
-        if let Some(v) = &patch.name {
-            if let Some(v) = errs.check(required_text("name", v, 255)) {
-                org.name = v;
-            }
-        }
-        if let Some(v) = &patch.website {
-            if let Some(v) = errs.check(opt("website", v.as_deref(), WebsiteUrl::parse)) {
-                org.website = v;
-            }
-        }
-        if let Some(v) = &patch.lei {
-            if let Some(v) = errs.check(opt("lei", v.as_deref(), Lei::parse)) {
-                org.lei = v;
-            }
-        }
-        if let Some(v) = &patch.vat {
-            if let Some(v) = errs.check(opt("vat", v.as_deref(), VatNumber::parse)) {
-                org.vat = v;
-            }
-        }
-        if let Some(v) = &patch.country {
-            if let Some(v) = errs.check(opt("country", v.as_deref(), CountryCode::parse)) {
-                org.country = v;
-            }
-        }
-        let mut org = errs.into_result(org)?;
+        apply_organization_patch(&mut org, &patch)?;
         org.updated_at = self.app.inner.clock.now();
         tx.update_organization(&org).await?;
         tx.insert_audit(&[self.app.audit_by(
@@ -259,6 +284,53 @@ impl<'a> SupplierService<'a> {
         tx.insert_audit(&[self.app.audit_by(p, "site.delete", "site", id.to_string(), json!({}))]).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// Applies `patch` to `org`, every changed field validated as on creation
+/// (the one rule set of updates, used by imports too). On error `org` may be
+/// partly changed; callers discard it.
+pub(crate) fn apply_organization_patch(
+    org: &mut Organization,
+    patch: &OrganizationPatch,
+) -> Result<(), ValidationErrors> {
+    let mut errs = ValidationErrors::default();
+    if let Some(v) = &patch.external_id {
+        if let Some(v) = errs.check(optional_text("external_id", v.as_deref(), 100)) {
+            org.external_id = v;
+        }
+    }
+    if let Some(v) = &patch.name {
+        if let Some(v) = errs.check(required_text("name", v, 255)) {
+            org.name = v;
+        }
+    }
+    if let Some(v) = &patch.website {
+        if let Some(v) = errs.check(opt("website", v.as_deref(), WebsiteUrl::parse)) {
+            org.website = v;
+        }
+    }
+    if let Some(v) = &patch.lei {
+        if let Some(v) = errs.check(opt("lei", v.as_deref(), Lei::parse)) {
+            org.lei = v;
+        }
+    }
+    if let Some(v) = &patch.vat {
+        if let Some(v) = errs.check(opt("vat", v.as_deref(), VatNumber::parse)) {
+            org.vat = v;
+        }
+    }
+    if let Some(v) = &patch.country {
+        if let Some(v) = errs.check(opt("country", v.as_deref(), CountryCode::parse)) {
+            org.country = v;
+        }
+    }
+    errs.into_result(())
+}
+
+fn merge(meta: &mut serde_json::Value, extra: &serde_json::Value) {
+    if let (serde_json::Value::Object(m), serde_json::Value::Object(x)) = (meta, extra) {
+        m.extend(x.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
 }
 

@@ -8,6 +8,7 @@ mod bulk_upload;
 mod certificates;
 pub mod common;
 mod health;
+mod imports;
 mod organizations;
 mod webhooks;
 
@@ -20,6 +21,7 @@ pub use auth::AuthApi;
 pub use bulk_upload::BulkUploadApi;
 pub use certificates::CertificatesApi;
 pub use health::Health;
+pub use imports::ImportsApi;
 pub use organizations::OrganizationsApi;
 pub use webhooks::WebhooksApi;
 
@@ -40,7 +42,7 @@ pub struct State {
 }
 
 /// All endpoint groups of the OpenAPI document.
-pub type Api = (Health, AuthApi, OrganizationsApi, CertificatesApi, AdminApi, WebhooksApi, BulkUploadApi);
+pub type Api = (Health, AuthApi, OrganizationsApi, CertificatesApi, AdminApi, WebhooksApi, BulkUploadApi, ImportsApi);
 
 impl Health {
     /// The endpoint group over shared state.
@@ -58,6 +60,7 @@ pub fn api(state: Arc<State>) -> Api {
         CertificatesApi { state: state.clone() },
         AdminApi { state: state.clone() },
         WebhooksApi { state: state.clone() },
-        BulkUploadApi { state },
+        BulkUploadApi { state: state.clone() },
+        ImportsApi { state },
     )
 }

@@ -16,6 +16,21 @@ fn too_large(limit: usize) -> Response {
     )
 }
 
+/// The largest body of a spreadsheet upload: the import's 20 MB file cap
+/// plus room for the multipart framing (the core refuses larger files
+/// itself, also with 413).
+pub const IMPORT_BODY_LIMIT: usize = certwatch_core::imports::MAX_FILE_BYTES + 256 * 1024;
+
+/// The body limit of a request to `path`: uploads to `/api/imports` may
+/// be larger than the configured default.
+pub fn limit_for(path: &str, default: usize) -> usize {
+    if path.starts_with("/api/imports") {
+        default.max(IMPORT_BODY_LIMIT)
+    } else {
+        default
+    }
+}
+
 /// Applies the limit.
 pub async fn around<E: Endpoint>(ep: Arc<E>, mut req: Request, limit: usize) -> Result<Response> {
     let declared: Option<usize> =

@@ -23,7 +23,7 @@ pub enum Class {
     Auth,
     /// The anonymous certificate search.
     PublicSearch,
-    /// Token creation and invitations.
+    /// Token creation, invitations, spreadsheet imports and exports.
     Expensive,
 }
 
@@ -36,6 +36,7 @@ pub fn classify(method: &Method, path: &str) -> Option<Class> {
         | ("GET" | "POST", "/api/auth/verify-email") => Some(Class::Auth),
         ("GET", "/api/certificates/public-search") => Some(Class::PublicSearch),
         ("POST", "/api/auth/tokens" | "/api/auth/invitations" | "/api/bulk-upload/batches") => Some(Class::Expensive),
+        ("POST", "/api/imports") | ("GET", "/api/imports/export") => Some(Class::Expensive),
         // Webhook test events and redeliveries make outbound requests.
         ("POST", p) if is_webhook_send(p) => Some(Class::Expensive),
         _ => None,
@@ -156,6 +157,7 @@ mod tests {
         assert_eq!(classify(&Method::POST, "/api/webhooks/subscribers/x/test/more"), None);
         assert_eq!(classify(&Method::POST, "/api/bulk-upload/batches/"), Some(Class::Expensive));
         assert_eq!(classify(&Method::GET, "/api/bulk-upload/batches"), None);
+        assert_eq!(classify(&Method::POST, "/api/imports/"), Some(Class::Expensive));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! the `lock_*` methods). Every method first checks the tenant it is given
 //! against the transaction's scope ([`impl_scope_guard`]).
 
+pub(crate) mod bulk;
 pub(crate) mod bulk_upload;
 pub(crate) mod certificates;
 pub(crate) mod expiry;
@@ -46,6 +47,7 @@ pub(crate) mod prelude {
         TokenPrincipal, User,
     };
 
+    pub(crate) use super::bulk::impl_bulk_repo;
     pub(crate) use super::bulk_upload::impl_bulk_upload_repo;
     pub(crate) use super::certificates::impl_certificate_repo;
     pub(crate) use super::expiry::impl_expiry_repo;
