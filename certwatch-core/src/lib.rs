@@ -25,6 +25,7 @@ pub mod expiry;
 pub mod extraction;
 pub mod ids;
 pub mod jobs;
+pub mod monitoring;
 pub mod net;
 pub mod operations;
 pub mod pagination;

@@ -135,3 +135,4 @@ impl_system_repo!(PgTx);
 impl_job_repo!(PgTx, skip_locked = " FOR UPDATE SKIP LOCKED");
 impl_expiry_repo!(PgTx);
 impl_webhook_repo!(PgTx, skip_locked = " FOR UPDATE SKIP LOCKED");
+impl_monitoring_repo!(PgTx);

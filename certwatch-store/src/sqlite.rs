@@ -152,3 +152,4 @@ impl_system_repo!(SqliteTx);
 impl_job_repo!(SqliteTx, skip_locked = "");
 impl_expiry_repo!(SqliteTx);
 impl_webhook_repo!(SqliteTx, skip_locked = "");
+impl_monitoring_repo!(SqliteTx);

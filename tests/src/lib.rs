@@ -8,6 +8,7 @@
 
 pub mod http;
 pub mod seed;
+pub mod site_farm;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -251,6 +251,8 @@ pub struct WorkerConfig {
     pub jitter: Arc<dyn JitterSource>,
     /// How webhook deliveries are sent (HTTP port, timeout, retry cap).
     pub webhooks: crate::webhooks::DeliveryConfig,
+    /// Fetcher, extractor, limits and concurrency of the monitoring jobs.
+    pub monitoring: crate::monitoring::MonitoringConfig,
 }
 
 impl std::fmt::Debug for WorkerConfig {
@@ -280,6 +282,7 @@ impl Default for WorkerConfig {
             },
             jitter: Arc::new(RandomJitter),
             webhooks: crate::webhooks::DeliveryConfig::default(),
+            monitoring: crate::monitoring::MonitoringConfig::default(),
         }
     }
 }

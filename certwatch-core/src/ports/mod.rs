@@ -19,6 +19,7 @@
 //! * a transaction is atomic and isolated at least at READ COMMITTED, and the
 //!   `lock_*` methods serialise concurrent writers of the same row.
 
+pub mod monitoring;
 pub mod repos;
 
 use async_trait::async_trait;
@@ -26,6 +27,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::ids::TenantId;
+pub use monitoring::MonitoringRepo;
 pub use repos::{
     AuditRepo, CertificateRepo, ExpiryRepo, JobRepo, OutboxRepo, SupplierRepo, SystemRepo, TenancyRepo, WebhookRepo,
 };
@@ -98,6 +100,7 @@ pub trait Tx:
     + JobRepo
     + WebhookRepo
     + ExpiryRepo
+    + MonitoringRepo
     + Send
 {
     /// Makes every write of this transaction durable and visible.
