@@ -57,6 +57,9 @@ pub enum PdfStatus {
     Extracted,
     /// New or changed, but without a text layer (needs OCR, unavailable).
     NoTextLayer,
+    /// The link is broken (HTTP 404 or 410): noted, not a failure of the
+    /// scrape (supplier pages often link documents that are gone).
+    Missing(u16),
     /// Could not be read; the message says why.
     Failed(String),
 }
@@ -226,6 +229,11 @@ async fn scrape_pdf(
     };
     let resp = match fetcher.fetch(req).await {
         Ok(r) => r,
+        Err(FetchError::Status(code @ (404 | 410))) => {
+            result.status = PdfStatus::Missing(code);
+            result.sha256 = None;
+            return (result, None);
+        }
         Err(e) => {
             result.status = PdfStatus::Failed(e.to_string());
             return (result, None);

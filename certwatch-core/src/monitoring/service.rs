@@ -339,7 +339,7 @@ impl<'a> MonitoringService<'a> {
                 for pdf in &scrape.pdfs {
                     notes.push(format!("PDF {}: {:?}", pdf.url, pdf.status));
                     match (&pdf.status, &pdf.sha256) {
-                        (PdfStatus::Failed(_), _) => {
+                        (PdfStatus::Failed(_) | PdfStatus::Missing(_), _) => {
                             updated.pdf_content_hashes.remove(&pdf.url);
                             updated.pdf_validators.remove(&pdf.url);
                         }
