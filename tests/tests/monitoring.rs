@@ -156,8 +156,10 @@ async fn scraping(w: World) {
     // Scraped certificates are public web data with their page.
     let q = CertificateQuery { organization_id: Some(org), ..CertificateQuery::default() };
     let certs = w.app.certificates().list_certificates(&w.p, &q).await.expect("list").items;
-    assert!(certs.iter().all(|c| c.provenance == Provenance::WebScrape
-        && c.source_url.as_ref().map(|u| u.as_str()) == Some(e.url.as_str())));
+    assert!(certs
+        .iter()
+        .all(|c| c.provenance == Provenance::WebScrape
+            && c.source_url.as_ref().map(|u| u.as_str()) == Some(e.url.as_str())));
     let pdf_certs = certs.iter().filter(|c| c.document_hash.is_some()).count();
     assert_eq!(pdf_certs, linked.len());
 
@@ -191,7 +193,10 @@ async fn scraping(w: World) {
     let logs = w
         .app
         .monitoring()
-        .list_scrape_logs(&w.p, &certwatch_core::monitoring::ScrapeLogFilter { endpoint_id: Some(e.id), limit: 10, ..Default::default() })
+        .list_scrape_logs(
+            &w.p,
+            &certwatch_core::monitoring::ScrapeLogFilter { endpoint_id: Some(e.id), limit: 10, ..Default::default() },
+        )
         .await
         .expect("logs");
     let statuses: Vec<ScrapeStatus> = logs.iter().map(|l| l.status).collect();
@@ -276,7 +281,11 @@ async fn hostile_sites_postgres() {
 async fn hostile_sites(w: World) {
     let org = w.org("Hostile", None).await;
     let f = &w.farm;
-    f.put("/h/huge.html", format!("<html><body>{}</body></html>", "<p>ISO 9001</p>".repeat(200_000)).into_bytes(), "text/html");
+    f.put(
+        "/h/huge.html",
+        format!("<html><body>{}</body></html>", "<p>ISO 9001</p>".repeat(200_000)).into_bytes(),
+        "text/html",
+    );
     f.redirect("/h/loop.html", "/h/loop2.html");
     f.redirect("/h/loop2.html", "/h/loop.html");
     f.put("/h/bomb.pdf", pdf_bomb(), "application/pdf");
@@ -311,7 +320,11 @@ async fn hostile_sites(w: World) {
     assert_eq!(log.status, ScrapeStatus::Failed);
     assert!(log.error_message.unwrap_or_default().contains("127.0.0.1"));
     // Non-UTF-8 pages are decoded by their charset, or as windows-1252.
-    f.put("/h/latin1.html", b"<meta charset='iso-8859-1'><p>Qualit\xe4tsmanagement nach ISO 9001</p>".to_vec(), "text/html");
+    f.put(
+        "/h/latin1.html",
+        b"<meta charset='iso-8859-1'><p>Qualit\xe4tsmanagement nach ISO 9001</p>".to_vec(),
+        "text/html",
+    );
     f.put("/h/undeclared.html", b"<p>Gr\xfc\xdfe \xff\xfe</p>".to_vec(), "text/html");
     for (path, note) in [("/h/latin1.html", "page text changed"), ("/h/undeclared.html", "windows-1252")] {
         let e = w.endpoint(org, f.url(path)).await;

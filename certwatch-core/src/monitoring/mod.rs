@@ -28,6 +28,7 @@ pub mod charset;
 mod config;
 pub mod dedupe_step;
 pub mod discovery;
+pub mod document;
 pub mod extractor;
 pub mod fetch;
 pub mod html;
@@ -40,6 +41,7 @@ mod service;
 
 pub use alerts::failure_rate_alerts;
 pub use config::MonitoringConfig;
+pub use document::{extract_document, DocumentExtraction};
 pub use extractor::{Extractor, ExtractorError, RuleBasedExtractor, TextSource};
 pub use fetch::{FetchError, FetchRequest, FetchResponse, Fetcher, Validators};
 pub use http::{FetchConfig, ReqwestFetcher};

@@ -135,10 +135,23 @@ impl PageScrape {
 pub enum ScrapeError {
     /// The page could not be fetched.
     #[error("fetching the page failed: {0}")]
-    Fetch(#[from] FetchError),
+    Fetch(FetchError),
     /// The page could not be parsed.
     #[error("parsing the page failed: {0}")]
-    Html(#[from] HtmlError),
+    Html(HtmlError),
+}
+
+// Not `#[from]`: that would also make the inner error the `source`, and
+// error chains would print its message twice.
+impl From<FetchError> for ScrapeError {
+    fn from(e: FetchError) -> Self {
+        Self::Fetch(e)
+    }
+}
+impl From<HtmlError> for ScrapeError {
+    fn from(e: HtmlError) -> Self {
+        Self::Html(e)
+    }
 }
 
 /// Scrapes `url`: the page must be fetched and parsed (else the error),

@@ -7,6 +7,7 @@ mod auth;
 mod certificates;
 pub mod common;
 mod health;
+mod monitoring;
 mod organizations;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ pub use admin::AdminApi;
 pub use auth::AuthApi;
 pub use certificates::CertificatesApi;
 pub use health::Health;
+pub use monitoring::MonitoringApi;
 pub use organizations::OrganizationsApi;
 
 use crate::mail::Mailer;
@@ -34,7 +36,7 @@ pub struct State {
 }
 
 /// All endpoint groups of the OpenAPI document.
-pub type Api = (Health, AuthApi, OrganizationsApi, CertificatesApi, AdminApi);
+pub type Api = (Health, AuthApi, OrganizationsApi, CertificatesApi, AdminApi, MonitoringApi);
 
 impl Health {
     /// The endpoint group over shared state.
@@ -50,6 +52,7 @@ pub fn api(state: Arc<State>) -> Api {
         AuthApi { state: state.clone() },
         OrganizationsApi { state: state.clone() },
         CertificatesApi { state: state.clone() },
-        AdminApi { state },
+        AdminApi { state: state.clone() },
+        MonitoringApi { state },
     )
 }

@@ -36,6 +36,10 @@ pub fn classify(method: &Method, path: &str) -> Option<Class> {
         | ("GET" | "POST", "/api/auth/verify-email") => Some(Class::Auth),
         ("GET", "/api/certificates/public-search") => Some(Class::PublicSearch),
         ("POST", "/api/auth/tokens" | "/api/auth/invitations") => Some(Class::Expensive),
+        // Scrape and discovery triggers start outbound crawls.
+        ("POST", p) if p.starts_with("/api/monitoring/") && (p.ends_with("/scrape") || p.ends_with("/discover")) => {
+            Some(Class::Expensive)
+        }
         _ => None,
     }
 }
@@ -140,6 +144,9 @@ mod tests {
         assert_eq!(classify(&Method::GET, "/api/certificates/public-search"), Some(Class::PublicSearch));
         assert_eq!(classify(&Method::GET, "/api/organizations"), None);
         assert_eq!(classify(&Method::POST, "/api/auth/tokens"), Some(Class::Expensive));
+        assert_eq!(classify(&Method::POST, "/api/monitoring/endpoints/x/scrape"), Some(Class::Expensive));
+        assert_eq!(classify(&Method::POST, "/api/monitoring/organizations/x/discover"), Some(Class::Expensive));
+        assert_eq!(classify(&Method::GET, "/api/monitoring/endpoints"), None);
     }
 
     #[test]
