@@ -68,6 +68,7 @@ fn config(id: &str) -> WorkerConfig {
         },
         jitter: Arc::new(FixedJitter(0.0)),
         webhooks: Default::default(),
+        monitoring: Default::default(),
     }
 }
 

@@ -32,11 +32,13 @@ fn config(allow_loopback: bool) -> MonitoringConfig {
         backoff: StdDuration::from_millis(10),
         ..FetchConfig::default()
     };
-    let mut cfg = MonitoringConfig::default();
-    cfg.fetcher = Arc::new(ReqwestFetcher::new(fetch).expect("fetcher"));
-    cfg.limits.max_page_bytes = 1 << 20;
-    cfg.limits.pdf.max_decompressed_bytes = 8 << 20;
-    cfg
+    let mut limits = certwatch_core::monitoring::ScrapeLimits { max_page_bytes: 1 << 20, ..Default::default() };
+    limits.pdf.max_decompressed_bytes = 8 << 20;
+    MonitoringConfig {
+        fetcher: Arc::new(ReqwestFetcher::new(fetch).expect("fetcher")),
+        limits,
+        ..MonitoringConfig::default()
+    }
 }
 
 struct World {
