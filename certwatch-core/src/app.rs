@@ -121,6 +121,11 @@ impl CertWatch {
     pub fn imports(&self) -> crate::imports::ImportService<'_> {
         crate::imports::ImportService::new(self)
     }
+
+    /// Monitoring: endpoints, scrape logs, scrapes, discovery.
+    pub fn monitoring(&self) -> crate::monitoring::MonitoringService<'_> {
+        crate::monitoring::MonitoringService::new(self)
+    }
     /// The store the services use.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
@@ -185,7 +190,8 @@ impl CertWatch {
     ) -> AuditEntry {
         self.audit_entry(
             p.tenant_id,
-            Some(p.user_id),
+            // The nil user is the monitoring system actor: no person acted.
+            (!p.user_id.as_uuid().is_nil()).then_some(p.user_id),
             p.request_id.as_deref(),
             action,
             (target_type, Some(target_id)),

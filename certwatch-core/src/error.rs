@@ -74,6 +74,7 @@ fn conflict_message(constraint: &str) -> String {
         "users_email" => "this e-mail address is already registered".into(),
         "memberships_user_tenant" => "the user is already a member of this tenant".into(),
         "tenants_slug" => "the tenant slug is already taken".into(),
+        "monitored_endpoints_tenant_id_url" => "this URL is already monitored".into(),
         other => format!("unique constraint {other} violated"),
     }
 }

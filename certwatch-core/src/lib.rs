@@ -27,6 +27,7 @@ pub mod extraction;
 pub mod ids;
 pub mod imports;
 pub mod jobs;
+pub mod monitoring;
 pub mod net;
 pub mod operations;
 pub mod pagination;

@@ -1,6 +1,8 @@
 //! The `certwatch` command: parses arguments and dispatches; every rule
 //! lives in the library crates. Errors become exit codes here only.
 
+mod monitor_cmd;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -165,6 +167,29 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    #[command(flatten)]
+    Monitor(MonitorCommand),
+}
+
+#[derive(Subcommand)]
+enum MonitorCommand {
+    /// Extracts certificate fields from files (PDF, HTML, image): one JSON object per file.
+    Extract {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Shows what one scrape of a page would find; writes nothing.
+    Scrape {
+        /// The page URL.
+        url: String,
+        /// Required: only the dry run exists on the command line (the server's jobs scrape for real).
+        #[arg(long, required = true)]
+        dry_run: bool,
+        /// Comma-separated non-public IPs/CIDRs that may be fetched (e.g. 127.0.0.0/8 for a local site).
+        #[arg(long, default_value = "")]
+        allow_ips: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -295,6 +320,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             };
             let user = core.tenancy().set_operator(&email, grant).await?;
             println!("{}: operator = {}", user.email, user.is_operator);
+        }
+        Command::Monitor(MonitorCommand::Extract { files }) => monitor_cmd::extract(files).await?,
+        Command::Monitor(MonitorCommand::Scrape { url, dry_run: _, allow_ips }) => {
+            monitor_cmd::scrape_dry_run(&url, parse_ip_list(&allow_ips).map_err(anyhow::Error::msg)?).await?
         }
     }
     Ok(())

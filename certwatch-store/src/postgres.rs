@@ -137,3 +137,4 @@ impl_expiry_repo!(PgTx);
 impl_bulk_repo!(PgTx, for_update = " FOR UPDATE");
 impl_webhook_repo!(PgTx, skip_locked = " FOR UPDATE SKIP LOCKED");
 impl_bulk_upload_repo!(PgTx, for_update = " FOR UPDATE");
+impl_monitoring_repo!(PgTx);

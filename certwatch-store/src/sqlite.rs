@@ -154,3 +154,4 @@ impl_expiry_repo!(SqliteTx);
 impl_bulk_repo!(SqliteTx, for_update = "");
 impl_webhook_repo!(SqliteTx, skip_locked = "");
 impl_bulk_upload_repo!(SqliteTx, for_update = "");
+impl_monitoring_repo!(SqliteTx);

@@ -9,6 +9,7 @@
 pub mod bulk;
 pub mod http;
 pub mod seed;
+pub mod site_farm;
 
 use std::str::FromStr;
 use std::sync::Arc;

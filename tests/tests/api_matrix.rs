@@ -199,6 +199,22 @@ fn table() -> Vec<Row> {
         row("POST", "/api/imports", "", none, [401, 415, 415, 415]),
         row("GET", "/api/imports/template", "format=xlsx", none, TENANT_READ),
         row("GET", "/api/imports/export", "format=csv", none, TENANT_READ),
+        // monitoring
+        row("GET", "/api/monitoring/endpoints", "", none, TENANT_READ),
+        row(
+            "POST",
+            "/api/monitoring/endpoints",
+            "",
+            |f| Some(json!({"organization_id": f.org, "url": format!("https://www.example.com/{}", f.fresh_email)})),
+            [401, 201, 201, 404],
+        ),
+        row("GET", "/api/monitoring/endpoints/{id}", "", none, OWN_OBJECT_READ),
+        row("PATCH", "/api/monitoring/endpoints/{id}", "", |_| Some(json!({"is_active": false})), OWN_OBJECT_READ),
+        row("DELETE", "/api/monitoring/endpoints/{id}", "", none, [401, 204, 204, 404]),
+        row("POST", "/api/monitoring/endpoints/{id}/scrape", "", none, [401, 202, 202, 404]),
+        row("GET", "/api/monitoring/scrape-logs", "", none, TENANT_READ),
+        row("POST", "/api/monitoring/organizations/{id}/discover", "", none, [401, 202, 202, 404]),
+        row("GET", "/api/monitoring/health", "", none, TENANT_READ),
     ]
 }
 
@@ -207,6 +223,7 @@ struct Fixture {
     org: String,
     site: String,
     certificate: String,
+    endpoint: String,
     invitation: String,
     invitation_token: String,
     admin_token_id: String,
@@ -263,7 +280,11 @@ impl World {
             .suppliers()
             .create_organization(
                 &self.admin,
-                OrganizationInput { name: format!("Org {n}"), ..OrganizationInput::default() },
+                OrganizationInput {
+                    name: format!("Org {n}"),
+                    website: Some(format!("https://www.example.com/{n}/")),
+                    ..OrganizationInput::default()
+                },
             )
             .await
             .expect("organization");
@@ -284,6 +305,18 @@ impl World {
             )
             .await
             .expect("certificate");
+        let endpoint = core
+            .monitoring()
+            .create_endpoint(
+                &self.admin,
+                certwatch_core::monitoring::EndpointInput {
+                    organization_id: org.id,
+                    url: format!("https://www.example.com/{n}/certificates.html"),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("endpoint");
         let inv =
             core.tenancy().invite(&self.admin, &format!("inv-{n}@matrix.example"), Role::Member).await.expect("invite");
         let admin_token = core.tenancy().create_token(&self.admin, TokenRequest::default()).await.expect("token");
@@ -361,6 +394,7 @@ impl World {
             org: org.id.to_string(),
             site: site.id.to_string(),
             certificate: cert.id.to_string(),
+            endpoint: endpoint.id.to_string(),
             invitation: inv.invitation.id.to_string(),
             invitation_token: inv.token.expose().to_owned(),
             admin_token_id: admin_token.token.id.to_string(),
@@ -396,6 +430,8 @@ fn fill(row: &Row, f: &Fixture, missing: bool) -> String {
             "{id}" if row.path.starts_with("/api/bulk-upload/batches/") => f.upload_batch.clone(),
             "{id}" if row.path.starts_with("/api/bulk-upload/items/") => f.upload_item.clone(),
             "{id}" if row.path.starts_with("/api/certificates/") => f.certificate.clone(),
+            "{id}" if row.path.starts_with("/api/monitoring/endpoints/") => f.endpoint.clone(),
+            "{id}" if row.path.starts_with("/api/monitoring/organizations/") => f.org.clone(),
             "{id}" if row.path.starts_with("/api/auth/tokens/") => f.admin_token_id.clone(),
             "{id}" if row.path.starts_with("/api/auth/invitations/") => f.invitation.clone(),
             "{id}" if row.path.starts_with("/api/webhooks/subscribers/") => f.subscriber.clone(),

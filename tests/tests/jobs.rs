@@ -71,6 +71,7 @@ fn config(id: &str) -> WorkerConfig {
         observer: None,
         documents: Arc::new(certwatch_core::certificates::documents::ReqwestDocumentFetcher::default()),
         bulk_upload: Default::default(),
+        monitoring: Default::default(),
     }
 }
 

@@ -70,6 +70,8 @@ impl JobHandler for ExpirySweep {
 
 /// Every built-in kind with its handler.
 pub fn builtin_handlers(config: &super::WorkerConfig) -> Vec<(&'static str, Arc<dyn JobHandler>)> {
+    use crate::monitoring::jobs::{ScrapeDueEndpoints, ScrapeEndpoint, WebsiteDiscovery};
+    use crate::monitoring::{SCRAPE_DUE_ENDPOINTS, SCRAPE_ENDPOINT};
     use crate::webhooks::delivery::{DeliverWebhook, DispatchOutbox, DELIVER_WEBHOOK, DISPATCH_OUTBOX};
     vec![
         (REAP_LEASES, Arc::new(ReapLeases)),
@@ -86,6 +88,9 @@ pub fn builtin_handlers(config: &super::WorkerConfig) -> Vec<(&'static str, Arc<
             crate::bulk_upload::PROCESS_UPLOAD_ITEM,
             Arc::new(crate::bulk_upload::ProcessUploadItem { ports: config.bulk_upload.clone() }),
         ),
+        (SCRAPE_ENDPOINT, Arc::new(ScrapeEndpoint { config: config.monitoring.clone() })),
+        (SCRAPE_DUE_ENDPOINTS, Arc::new(ScrapeDueEndpoints { config: config.monitoring.clone() })),
+        (WEBSITE_DISCOVERY, Arc::new(WebsiteDiscovery { config: config.monitoring.clone() })),
     ]
 }
 
@@ -99,5 +104,6 @@ pub fn default_schedules() -> Vec<super::scheduler::Schedule> {
         Schedule::every(crate::webhooks::DISPATCH_OUTBOX, Duration::seconds(10)),
         Schedule::every(crate::expiry::EXPIRY_SWEEP, Duration::hours(1)),
         Schedule::every(crate::expiry::EXPIRY_NOTIFICATIONS, Duration::hours(1)),
+        Schedule::every(crate::monitoring::SCRAPE_DUE_ENDPOINTS, Duration::minutes(5)),
     ]
 }

@@ -267,6 +267,8 @@ pub struct WorkerConfig {
     pub documents: Arc<dyn crate::ports::DocumentFetcher>,
     /// The file store and OCR engine of bulk-upload processing.
     pub bulk_upload: crate::bulk_upload::ProcessingPorts,
+    /// Fetcher, extractor, limits and concurrency of the monitoring jobs.
+    pub monitoring: crate::monitoring::MonitoringConfig,
 }
 
 /// Hears how each job run ended and how long it took (the host's metrics).
@@ -305,6 +307,7 @@ impl Default for WorkerConfig {
             observer: None,
             documents: Arc::new(crate::certificates::documents::ReqwestDocumentFetcher::default()),
             bulk_upload: crate::bulk_upload::ProcessingPorts::default(),
+            monitoring: crate::monitoring::MonitoringConfig::default(),
         }
     }
 }

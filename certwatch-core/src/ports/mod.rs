@@ -20,6 +20,7 @@
 //!   `lock_*` methods serialise concurrent writers of the same row.
 
 pub mod bulk;
+pub mod monitoring;
 pub mod repos;
 
 use async_trait::async_trait;
@@ -28,6 +29,7 @@ use uuid::Uuid;
 
 use crate::ids::TenantId;
 pub use bulk::BulkRepo;
+pub use monitoring::MonitoringRepo;
 pub use repos::{
     AuditRepo, CertificateRepo, ExpiryRepo, JobRepo, OutboxRepo, SupplierRepo, SystemRepo, TenancyRepo, WebhookRepo,
 };
@@ -102,6 +104,7 @@ pub trait Tx:
     + ExpiryRepo
     + crate::bulk_upload::BulkUploadRepo
     + BulkRepo
+    + MonitoringRepo
     + Send
 {
     /// Makes every write of this transaction durable and visible.

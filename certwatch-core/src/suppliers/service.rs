@@ -57,6 +57,18 @@ impl<'a> SupplierService<'a> {
             json!({"name": org.name, "external_id": org.external_id}),
         )])
         .await?;
+        if org.website.is_some() {
+            // Find its certificate pages; in this transaction, so a rolled
+            // back creation leaves no job behind.
+            let spec = crate::jobs::JobSpec::new(
+                crate::jobs::kinds::WEBSITE_DISCOVERY,
+                Some(p.tenant_id),
+                json!({"organization_id": org.id}),
+            )
+            .with_request_id(p.request_id.clone())
+            .with_dedupe_key(format!("website_discovery:created:{}", org.id));
+            crate::jobs::enqueue_in(self.app, tx.as_mut(), spec).await?;
+        }
         tx.commit().await?;
         Ok(org)
     }

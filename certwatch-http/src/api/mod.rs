@@ -9,6 +9,7 @@ mod certificates;
 pub mod common;
 mod health;
 mod imports;
+mod monitoring;
 mod organizations;
 mod webhooks;
 
@@ -22,6 +23,7 @@ pub use bulk_upload::BulkUploadApi;
 pub use certificates::CertificatesApi;
 pub use health::Health;
 pub use imports::ImportsApi;
+pub use monitoring::MonitoringApi;
 pub use organizations::OrganizationsApi;
 pub use webhooks::WebhooksApi;
 
@@ -42,7 +44,17 @@ pub struct State {
 }
 
 /// All endpoint groups of the OpenAPI document.
-pub type Api = (Health, AuthApi, OrganizationsApi, CertificatesApi, AdminApi, WebhooksApi, BulkUploadApi, ImportsApi);
+pub type Api = (
+    Health,
+    AuthApi,
+    OrganizationsApi,
+    CertificatesApi,
+    AdminApi,
+    WebhooksApi,
+    BulkUploadApi,
+    ImportsApi,
+    MonitoringApi,
+);
 
 impl Health {
     /// The endpoint group over shared state.
@@ -61,6 +73,7 @@ pub fn api(state: Arc<State>) -> Api {
         AdminApi { state: state.clone() },
         WebhooksApi { state: state.clone() },
         BulkUploadApi { state: state.clone() },
-        ImportsApi { state },
+        ImportsApi { state: state.clone() },
+        MonitoringApi { state },
     )
 }

@@ -39,6 +39,10 @@ pub fn classify(method: &Method, path: &str) -> Option<Class> {
         ("POST", "/api/imports") | ("GET", "/api/imports/export") => Some(Class::Expensive),
         // Webhook test events and redeliveries make outbound requests.
         ("POST", p) if is_webhook_send(p) => Some(Class::Expensive),
+        // Scrape and discovery triggers start outbound crawls.
+        ("POST", p) if p.starts_with("/api/monitoring/") && (p.ends_with("/scrape") || p.ends_with("/discover")) => {
+            Some(Class::Expensive)
+        }
         _ => None,
     }
 }
@@ -158,6 +162,9 @@ mod tests {
         assert_eq!(classify(&Method::POST, "/api/bulk-upload/batches/"), Some(Class::Expensive));
         assert_eq!(classify(&Method::GET, "/api/bulk-upload/batches"), None);
         assert_eq!(classify(&Method::POST, "/api/imports/"), Some(Class::Expensive));
+        assert_eq!(classify(&Method::POST, "/api/monitoring/endpoints/x/scrape"), Some(Class::Expensive));
+        assert_eq!(classify(&Method::POST, "/api/monitoring/organizations/x/discover"), Some(Class::Expensive));
+        assert_eq!(classify(&Method::GET, "/api/monitoring/endpoints"), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub(crate) mod bulk_upload;
 pub(crate) mod certificates;
 pub(crate) mod expiry;
 pub(crate) mod jobs;
+pub(crate) mod monitoring;
 pub(crate) mod outbox;
 pub(crate) mod suppliers;
 pub(crate) mod system;
@@ -53,6 +54,7 @@ pub(crate) mod prelude {
     pub(crate) use super::expiry::impl_expiry_repo;
     pub(crate) use super::impl_scope_guard;
     pub(crate) use super::jobs::impl_job_repo;
+    pub(crate) use super::monitoring::impl_monitoring_repo;
     pub(crate) use super::outbox::impl_outbox_and_audit_repos;
     pub(crate) use super::suppliers::{certificate_count, impl_supplier_repo};
     pub(crate) use super::system::impl_system_repo;

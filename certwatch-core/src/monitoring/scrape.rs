@@ -1,0 +1,338 @@
+//! One scrape of one page, without the store: fetch the page, decide
+//! whether it changed, fetch and (re-)extract the PDFs that changed, and
+//! turn page text and PDFs into certificate candidates. The service
+//! persists the result; `certwatch scrape --dry-run` prints it. Both run
+//! exactly this code.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use url::Url;
+
+use super::charset::decode_html;
+use super::extractor::{Extractor, TextSource};
+use super::fetch::{FetchError, FetchRequest, Fetcher, Validators};
+use super::html::{content_hash, parse_page, sha256_hex, HtmlError, Link};
+use crate::dedupe::simhash;
+use crate::extraction::{pdf_text, Extraction, Hints, PdfLimits};
+
+/// Bounds of one scrape.
+#[derive(Debug, Clone)]
+pub struct ScrapeLimits {
+    /// Largest page read (default 5 MiB).
+    pub max_page_bytes: usize,
+    /// PDFs read per page at most (default 50).
+    pub max_pdfs: usize,
+    /// Bounds of PDF reading; `max_input_bytes` also caps the download.
+    pub pdf: PdfLimits,
+}
+
+impl Default for ScrapeLimits {
+    fn default() -> Self {
+        Self { max_page_bytes: 5 << 20, max_pdfs: 50, pdf: PdfLimits::default() }
+    }
+}
+
+/// What the previous scrape of the page left behind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PriorState {
+    /// Hash of the page's visible text.
+    pub content_hash: Option<String>,
+    /// PDF URL → SHA-256 of the bytes extracted.
+    pub pdf_hashes: BTreeMap<String, String>,
+    /// PDF URL → validators.
+    pub pdf_validators: BTreeMap<String, Validators>,
+}
+
+/// What happened to one linked PDF.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PdfStatus {
+    /// The server answered 304 Not Modified.
+    NotModified,
+    /// Downloaded, same SHA-256 as last time: not extracted again.
+    UnchangedHash,
+    /// New or changed, extracted.
+    Extracted,
+    /// New or changed, but without a text layer (needs OCR, unavailable).
+    NoTextLayer,
+    /// The link is broken (HTTP 404 or 410): noted, not a failure of the
+    /// scrape (supplier pages often link documents that are gone).
+    Missing(u16),
+    /// Could not be read; the message says why.
+    Failed(String),
+}
+
+/// One linked PDF and what happened to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PdfResult {
+    /// The PDF's URL.
+    pub url: String,
+    /// The link text.
+    pub anchor_text: String,
+    /// What happened.
+    pub status: PdfStatus,
+    /// SHA-256 of its bytes (when downloaded or known).
+    pub sha256: Option<String>,
+    /// Validators for the next conditional request.
+    #[serde(skip)]
+    pub validators: Validators,
+}
+
+/// A certificate found on the page or in a PDF.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// Where the text came from.
+    pub source: TextSource,
+    /// The PDF it came from (None for the page's own text).
+    pub document_url: Option<String>,
+    /// SHA-256 of that PDF.
+    pub document_hash: Option<String>,
+    /// SimHash of the text the fields were read from.
+    #[serde(serialize_with = "hex_u64")]
+    pub simhash: u64,
+    /// The extracted fields with confidences.
+    pub extraction: Extraction,
+}
+
+fn hex_u64<S: serde::Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{v:016x}"))
+}
+
+/// The result of [`scrape_page`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageScrape {
+    /// The page URL after redirects.
+    pub final_url: String,
+    /// SHA-256 of the visible text.
+    pub content_hash: String,
+    /// Whether the visible text differs from the previous scrape.
+    pub page_changed: bool,
+    /// Every linked PDF (up to the limit) and what happened to it.
+    pub pdfs: Vec<PdfResult>,
+    /// Certificates found in the changed parts.
+    pub candidates: Vec<Candidate>,
+    /// Step by step, for the scrape log.
+    pub notes: Vec<String>,
+}
+
+impl PageScrape {
+    /// The PDFs that could not be read.
+    pub fn failures(&self) -> Vec<String> {
+        self.pdfs
+            .iter()
+            .filter_map(|p| match &p.status {
+                PdfStatus::Failed(e) => Some(format!("{}: {e}", p.url)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Why a page could not be scraped at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScrapeError {
+    /// The page could not be fetched.
+    #[error("fetching the page failed: {0}")]
+    Fetch(FetchError),
+    /// The page could not be parsed.
+    #[error("parsing the page failed: {0}")]
+    Html(HtmlError),
+}
+
+// Not `#[from]`: that would also make the inner error the `source`, and
+// error chains would print its message twice.
+impl From<FetchError> for ScrapeError {
+    fn from(e: FetchError) -> Self {
+        Self::Fetch(e)
+    }
+}
+impl From<HtmlError> for ScrapeError {
+    fn from(e: HtmlError) -> Self {
+        Self::Html(e)
+    }
+}
+
+/// Scrapes `url`: the page must be fetched and parsed (else the error),
+/// linked PDFs are handled one by one (a failing PDF is recorded, not fatal).
+pub async fn scrape_page(
+    fetcher: &dyn Fetcher,
+    extractor: &dyn Extractor,
+    url: &Url,
+    prior: &PriorState,
+    limits: &ScrapeLimits,
+    reference_date: Option<NaiveDate>,
+) -> Result<PageScrape, ScrapeError> {
+    let mut notes = Vec::new();
+    let page = fetcher.fetch(FetchRequest::new(url.clone(), limits.max_page_bytes)).await?;
+    notes.push(format!(
+        "fetched {} (HTTP {}, {} bytes, {} attempt(s))",
+        page.final_url,
+        page.status,
+        page.body.len(),
+        page.attempts
+    ));
+    let decoded = decode_html(&page.body, page.content_type.as_deref());
+    if let Some(n) = &decoded.note {
+        notes.push(n.clone());
+    }
+    let parsed = parse_page(&decoded.text, &page.final_url)?;
+    let hash = content_hash(&parsed.text);
+    let page_changed = prior.content_hash.as_deref() != Some(hash.as_str());
+    notes.push(format!(
+        "page text {} ({} PDF link(s))",
+        if page_changed { "changed" } else { "unchanged" },
+        parsed.pdf_links.len()
+    ));
+    let hints = |filename: Option<String>| Hints { filename, reference_date };
+    let mut candidates = Vec::new();
+    if page_changed {
+        for block in page_blocks(&parsed.text) {
+            let Ok(ex) = extractor.extract(&block, &hints(None)).await else { continue };
+            if ex.fields.certificate_type.is_some() && ex.fields.certificate_number.is_some() {
+                candidates.push(Candidate {
+                    source: TextSource::Html,
+                    document_url: None,
+                    document_hash: None,
+                    simhash: simhash(&block),
+                    extraction: ex,
+                });
+            }
+        }
+        notes.push(format!("{} certificate mention(s) in the page text", candidates.len()));
+    }
+    let mut pdfs = Vec::new();
+    let links: Vec<&Link> = parsed.pdf_links.iter().collect();
+    if links.len() > limits.max_pdfs {
+        notes.push(format!("{} PDF links, only the first {} read", links.len(), limits.max_pdfs));
+    }
+    for link in links.into_iter().take(limits.max_pdfs) {
+        let (result, candidate) = scrape_pdf(fetcher, extractor, link, prior, limits, reference_date).await;
+        if let Some(c) = candidate {
+            candidates.push(c);
+        }
+        pdfs.push(result);
+    }
+    Ok(PageScrape { final_url: page.final_url.to_string(), content_hash: hash, page_changed, pdfs, candidates, notes })
+}
+
+/// Fetches one PDF (conditionally when validators are known) and extracts
+/// it when its bytes changed.
+async fn scrape_pdf(
+    fetcher: &dyn Fetcher,
+    extractor: &dyn Extractor,
+    link: &Link,
+    prior: &PriorState,
+    limits: &ScrapeLimits,
+    reference_date: Option<NaiveDate>,
+) -> (PdfResult, Option<Candidate>) {
+    let key = link.url.as_str();
+    let known_hash = prior.pdf_hashes.get(key).cloned();
+    let mut req = FetchRequest::new(link.url.clone(), limits.pdf.max_input_bytes);
+    if known_hash.is_some() {
+        req.validators = prior.pdf_validators.get(key).cloned().unwrap_or_default();
+    }
+    let mut result = PdfResult {
+        url: key.to_owned(),
+        anchor_text: link.text.clone(),
+        status: PdfStatus::Extracted,
+        sha256: known_hash.clone(),
+        validators: req.validators.clone(),
+    };
+    let resp = match fetcher.fetch(req).await {
+        Ok(r) => r,
+        Err(FetchError::Status(code @ (404 | 410))) => {
+            result.status = PdfStatus::Missing(code);
+            result.sha256 = None;
+            return (result, None);
+        }
+        Err(e) => {
+            result.status = PdfStatus::Failed(e.to_string());
+            return (result, None);
+        }
+    };
+    result.validators = resp.validators.clone();
+    if resp.not_modified {
+        result.status = if known_hash.is_some() {
+            PdfStatus::NotModified
+        } else {
+            PdfStatus::Failed("304 without a previous download".into())
+        };
+        return (result, None);
+    }
+    let sha = sha256_hex(&resp.body);
+    result.sha256 = Some(sha.clone());
+    if known_hash.as_deref() == Some(sha.as_str()) {
+        result.status = PdfStatus::UnchangedHash;
+        return (result, None);
+    }
+    let text = match pdf_text(&resp.body, &limits.pdf) {
+        Ok(t) => t,
+        Err(e) => {
+            result.status = PdfStatus::Failed(e.to_string());
+            result.sha256 = None;
+            return (result, None);
+        }
+    };
+    if !text.has_text_layer {
+        result.status = PdfStatus::NoTextLayer;
+        return (result, None);
+    }
+    let text = text.text();
+    let filename = link.url.path_segments().and_then(|mut s| s.next_back()).map(str::to_owned);
+    match extractor.extract(&text, &Hints { filename, reference_date }).await {
+        Ok(ex) if ex.is_certificate => {
+            let c = Candidate {
+                source: TextSource::PdfText,
+                document_url: Some(key.to_owned()),
+                document_hash: Some(sha),
+                simhash: simhash(&text),
+                extraction: ex,
+            };
+            (result, Some(c))
+        }
+        Ok(_) => (result, None),
+        Err(e) => {
+            result.status = PdfStatus::Failed(e.to_string());
+            result.sha256 = None;
+            (result, None)
+        }
+    }
+}
+
+/// The page text cut into blocks that may each mention one certificate:
+/// table rows become `header: value` lines (so each value sits under its
+/// label, as the rules expect), other lines stand alone.
+pub fn page_blocks(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut header: Option<Vec<&str>> = None;
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('\t').collect();
+        if cells.len() < 2 {
+            header = None;
+            out.push(line.to_owned());
+            continue;
+        }
+        match &header {
+            Some(h) if h.len() == cells.len() => {
+                out.push(h.iter().zip(&cells).map(|(h, c)| format!("{h}: {c}")).collect::<Vec<_>>().join("\n"));
+            }
+            _ => {
+                header = Some(cells);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_rows_are_labelled_by_their_header() {
+        let blocks = page_blocks("Intro\nStandard\tCertificate no.\nISO 9001:2015\tGB24/55486\nOutro");
+        assert_eq!(blocks, ["Intro", "Standard: ISO 9001:2015\nCertificate no.: GB24/55486", "Outro"]);
+    }
+}
