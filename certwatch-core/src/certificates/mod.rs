@@ -3,6 +3,7 @@
 //! ([`changes`]) and the certificate service ([`CertificateService`]).
 
 pub mod changes;
+pub mod lifecycle;
 pub mod model;
 mod service;
 pub mod status;
@@ -14,4 +15,5 @@ pub use model::{
 };
 pub(crate) use service::certificate_event;
 pub use service::CertificateService;
+pub use lifecycle::{apply_transition, Lifecycle};
 pub use status::{check_transition, CertificateStatus, TransitionError};
