@@ -1,1 +1,10 @@
-//! placeholder
+//! The Node face of the CertWatch core (napi-rs). Every function converts
+//! JavaScript values, calls `certwatch-bindings-common`, and converts back;
+//! errors are encoded once ([`errors`]) and turned into classes by
+//! `index.js`, the package's entry point, with `index.d.ts` its types.
+
+#![deny(clippy::all)]
+
+mod errors;
+mod pure;
+mod store;
