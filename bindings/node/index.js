@@ -52,10 +52,11 @@ function convert(err) {
     const Cls = errors[e.kind] || InternalError
     return new Cls(e.message, e.details)
   }
-  // A panic caught by napi, or an argument napi could not convert.
+  // A panic caught by napi (catch_unwind) is a bug; anything else napi
+  // raises itself is an argument it could not convert: the caller's TypeError.
   if (/panic/i.test(msg)) return new InternalError(msg, {})
-  if (err.code === 'InvalidArg' || err instanceof TypeError) return err
-  return new InternalError(msg, {})
+  if (err instanceof TypeError) return err
+  return new TypeError(msg, { cause: err })
 }
 
 function sync(fn) {
