@@ -135,8 +135,7 @@ impl From<certwatch_core::Error> for BindingError {
 
 impl From<ValidationErrors> for BindingError {
     fn from(v: ValidationErrors) -> Self {
-        let errors: Vec<Value> =
-            v.violations.iter().map(|x| json!({"field": x.field, "message": x.message})).collect();
+        let errors: Vec<Value> = v.violations.iter().map(|x| json!({"field": x.field, "message": x.message})).collect();
         Self { kind: ErrorKind::Validation, message: format!("invalid input: {v}"), details: json!({"errors": errors}) }
     }
 }
@@ -150,7 +149,11 @@ impl From<Violation> for BindingError {
 impl From<TransitionError> for BindingError {
     fn from(t: TransitionError) -> Self {
         let allowed: Vec<&str> = t.allowed().iter().map(|s| s.as_str()).collect();
-        Self { kind: ErrorKind::InvalidTransition, message: t.to_string(), details: json!({"allowed_transitions": allowed}) }
+        Self {
+            kind: ErrorKind::InvalidTransition,
+            message: t.to_string(),
+            details: json!({"allowed_transitions": allowed}),
+        }
     }
 }
 

@@ -38,7 +38,8 @@ pub fn apply_transition(
     let current =
         Lifecycle { status: parse_status("status", status)?, expiry_date: parse_opt_date("expiry_date", expiry_date)? };
     let to = parse_status("to", to)?;
-    let next = core_apply(current, to, parse_opt_date("new_expiry_date", new_expiry_date)?, parse_date("today", today)?)?;
+    let next =
+        core_apply(current, to, parse_opt_date("new_expiry_date", new_expiry_date)?, parse_date("today", today)?)?;
     to_json(&next)
 }
 
@@ -145,9 +146,10 @@ pub fn extract_fields(text: &str, filename: Option<&str>, reference_date: Option
 
 fn subject(mut v: Value, side: &str) -> Result<DuplicateSubject> {
     if let Some(Value::String(s)) = v.get("simhash") {
-        let n: u64 = s.trim().parse().map_err(|_| {
-            BindingError::invalid(&format!("{side}.simhash"), "must be an unsigned 64-bit integer")
-        })?;
+        let n: u64 = s
+            .trim()
+            .parse()
+            .map_err(|_| BindingError::invalid(&format!("{side}.simhash"), "must be an unsigned 64-bit integer"))?;
         v["simhash"] = json!(n);
     }
     serde_json::from_value(v).map_err(|e| BindingError::invalid(side, e.to_string()))
@@ -185,7 +187,10 @@ mod tests {
         assert_eq!(v, json!({"status": "ACTIVE", "expiry_date": "2027-01-01"}));
         let e = apply_transition("EXPIRED", "ACTIVE", "2026-01-10", Some("2026-01-01"), None).expect_err("refused");
         assert_eq!(e.kind, ErrorKind::InvalidTransition);
-        assert_eq!(apply_transition("NOPE", "ACTIVE", "2026-01-10", None, None).expect_err("bad").kind, ErrorKind::Validation);
+        assert_eq!(
+            apply_transition("NOPE", "ACTIVE", "2026-01-10", None, None).expect_err("bad").kind,
+            ErrorKind::Validation
+        );
     }
 
     #[test]
@@ -196,7 +201,10 @@ mod tests {
         verify_webhook(&secret, &upper, b"{}", Some(1000), None).expect("verifies");
         let e = verify_webhook(&secret, &upper, b"{ }", Some(1000), None).expect_err("tampered");
         assert_eq!(e.kind, ErrorKind::Signature);
-        assert_eq!(verify_webhook(&secret, &[], b"{}", Some(1000), None).expect_err("missing").kind, ErrorKind::Signature);
+        assert_eq!(
+            verify_webhook(&secret, &[], b"{}", Some(1000), None).expect_err("missing").kind,
+            ErrorKind::Signature
+        );
     }
 
     #[test]

@@ -54,15 +54,13 @@ struct RegisterInput {
 
 impl StoreHandle {
     /// Opens the database `url` names, migrating it first when asked.
-    pub fn open(url: String, migrations: Migrations) -> impl Future<Output = Result<Self>> + Send + 'static {
-        async move {
-            let backend = Backend::of_url(&url)?;
-            let store = match migrations {
-                Migrations::Apply => certwatch_store::connect_and_migrate(&url).await?,
-                Migrations::Skip => certwatch_store::connect(&url).await?,
-            };
-            Ok(Self { app: CertWatch::new(store), backend })
-        }
+    pub async fn open(url: String, migrations: Migrations) -> Result<Self> {
+        let backend = Backend::of_url(&url)?;
+        let store = match migrations {
+            Migrations::Apply => certwatch_store::connect_and_migrate(&url).await?,
+            Migrations::Skip => certwatch_store::connect(&url).await?,
+        };
+        Ok(Self { app: CertWatch::new(store), backend })
     }
 
     /// `"sqlite"` or `"postgres"`.
@@ -81,8 +79,12 @@ impl StoreHandle {
         let app = self.app.clone();
         async move {
             let i: RegisterInput = from_json(input, "input")?;
-            let req =
-                RegistrationRequest { email: i.email, password: i.password, tenant_name: i.tenant_name, full_name: i.full_name };
+            let req = RegistrationRequest {
+                email: i.email,
+                password: i.password,
+                tenant_name: i.tenant_name,
+                full_name: i.full_name,
+            };
             let r = app.tenancy().register(req, None).await?;
             Ok(json!({
                 "user_id": r.user.id, "email": r.user.email, "tenant_id": r.tenant.id,
@@ -182,7 +184,8 @@ impl Session {
     pub fn list_organizations(&self, query: Value) -> impl Future<Output = Result<Value>> + Send + 'static {
         let (app, p) = (self.app.clone(), self.principal.clone());
         async move {
-            let q: OrganizationQueryInput = if query.is_null() { Default::default() } else { from_json(query, "query")? };
+            let q: OrganizationQueryInput =
+                if query.is_null() { Default::default() } else { from_json(query, "query")? };
             let query = OrganizationQuery {
                 search: q.search,
                 country: q.country.as_deref().map(CountryCode::parse).transpose()?,

@@ -74,7 +74,10 @@ pub fn sign_webhook(secret: String, id: String, timestamp: i64, body: Buffer) ->
 
 /// Verifies a received delivery; throws a `SignatureError` when it fails.
 /// `headers` is an object such as `req.headers` (array values are joined).
-#[napi(catch_unwind, ts_args_type = "secret: string, headers: Record<string, string | string[] | undefined>, body: Buffer, now?: number | null, tolerance?: number | null")]
+#[napi(
+    catch_unwind,
+    ts_args_type = "secret: string, headers: Record<string, string | string[] | undefined>, body: Buffer, now?: number | null, tolerance?: number | null"
+)]
 pub fn verify_webhook(
     secret: String,
     headers: Value,
@@ -88,9 +91,7 @@ pub fn verify_webhook(
         .flatten()
         .filter_map(|(k, v)| match v {
             Value::String(s) => Some((k.clone(), s.clone())),
-            Value::Array(a) => {
-                Some((k.clone(), a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ")))
-            }
+            Value::Array(a) => Some((k.clone(), a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))),
             _ => None,
         })
         .collect();

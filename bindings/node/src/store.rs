@@ -59,7 +59,13 @@ impl Store {
 
     /// Logs in; resolves to `{token, ...}`.
     #[napi(ts_return_type = "Promise<Record<string, any>>")]
-    pub fn login(&self, env: Env, email: String, password: String, tenant_slug: Option<String>) -> napi::Result<JsObject> {
+    pub fn login(
+        &self,
+        env: Env,
+        email: String,
+        password: String,
+        tenant_slug: Option<String>,
+    ) -> napi::Result<JsObject> {
         promise(&env, self.inner.login(email, password, tenant_slug))
     }
 

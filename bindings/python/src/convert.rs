@@ -63,8 +63,7 @@ pub fn from_py(o: &Bound<'_, PyAny>) -> PyResult<Value> {
     if let Ok(d) = o.downcast::<PyDict>() {
         let mut map = Map::new();
         for (k, x) in d.iter() {
-            let key: String =
-                k.extract().map_err(|_| PyTypeError::new_err("dictionary keys must be strings"))?;
+            let key: String = k.extract().map_err(|_| PyTypeError::new_err("dictionary keys must be strings"))?;
             map.insert(key, from_py(&x)?);
         }
         return Ok(Value::Object(map));

@@ -56,7 +56,13 @@ impl Store {
 
     /// Logs in; returns `{"token", ...}`.
     #[pyo3(signature = (email, password, tenant_slug=None))]
-    fn login(&self, py: Python<'_>, email: String, password: String, tenant_slug: Option<String>) -> PyResult<PyObject> {
+    fn login(
+        &self,
+        py: Python<'_>,
+        email: String,
+        password: String,
+        tenant_slug: Option<String>,
+    ) -> PyResult<PyObject> {
         let v = py.allow_threads(|| block_on(self.inner.login(email, password, tenant_slug))).py()?;
         to_py(py, &v)
     }
@@ -96,7 +102,11 @@ impl Session {
 
     /// Creates an organization from keyword fields.
     #[pyo3(signature = (**fields))]
-    fn create_organization(&self, py: Python<'_>, fields: Option<&Bound<'_, pyo3::types::PyDict>>) -> PyResult<PyObject> {
+    fn create_organization(
+        &self,
+        py: Python<'_>,
+        fields: Option<&Bound<'_, pyo3::types::PyDict>>,
+    ) -> PyResult<PyObject> {
         let input = kwargs(fields)?;
         let v = py.allow_threads(|| block_on(self.inner.create_organization(input))).py()?;
         to_py(py, &v)
@@ -131,7 +141,11 @@ impl Session {
 
     /// Creates a certificate from keyword fields.
     #[pyo3(signature = (**fields))]
-    fn create_certificate(&self, py: Python<'_>, fields: Option<&Bound<'_, pyo3::types::PyDict>>) -> PyResult<PyObject> {
+    fn create_certificate(
+        &self,
+        py: Python<'_>,
+        fields: Option<&Bound<'_, pyo3::types::PyDict>>,
+    ) -> PyResult<PyObject> {
         let input = kwargs(fields)?;
         let v = py.allow_threads(|| block_on(self.inner.create_certificate(input))).py()?;
         to_py(py, &v)

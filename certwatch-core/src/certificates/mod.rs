@@ -9,11 +9,11 @@ mod service;
 pub mod status;
 pub mod types;
 
+pub use lifecycle::{apply_transition, Lifecycle};
 pub use model::{
     Certificate, CertificateFilter, CertificateInput, CertificatePatch, CertificateQuery, CertificateType,
     DocumentHash, Provenance, PublicCertificate, PublicSearch, TransitionRequest,
 };
 pub(crate) use service::certificate_event;
 pub use service::CertificateService;
-pub use lifecycle::{apply_transition, Lifecycle};
 pub use status::{check_transition, CertificateStatus, TransitionError};
