@@ -41,3 +41,17 @@ test('every export is on the surface', () => {
   const all = [...SURFACE.functions.map(camel), ...Object.keys(SURFACE.errors), ...Object.keys(SURFACE.classes)]
   assert.deepEqual(Object.keys(cw).sort(), all.sort())
 })
+
+test('index.d.ts declares the whole surface', () => {
+  const dts = fs.readFileSync(path.join(__dirname, '..', 'index.d.ts'), 'utf8')
+  const fns = [...dts.matchAll(/^export function (\w+)/gm)].map((m) => m[1])
+  const classes = [...dts.matchAll(/^export class (\w+)/gm)].map((m) => m[1])
+  assert.deepEqual(fns.sort(), SURFACE.functions.map(camel).sort())
+  assert.deepEqual(classes.sort(), [...Object.keys(SURFACE.errors), ...Object.keys(SURFACE.classes)].sort())
+  for (const [name, spec] of Object.entries(SURFACE.classes)) {
+    const body = dts.slice(dts.indexOf(`export class ${name} {`)).split('\n}\n')[0]
+    for (const m of [...spec.properties, ...spec.methods].map(camel)) {
+      assert.match(body, new RegExp(`^  (readonly )?${m}[(:]`, 'm'), `${name}.${m} in index.d.ts`)
+    }
+  }
+})

@@ -41,3 +41,17 @@ def test_classes_match_the_surface():
 
 def test_all_is_exactly_what_the_module_exports():
     assert set(certwatch.__all__) == public(certwatch) - {"annotations"}
+
+
+def test_stubs_declare_the_whole_surface():
+    import re
+
+    stub = (BINDINGS / "python" / "python" / "certwatch" / "_native.pyi").read_text(encoding="utf-8")
+    functions = set(re.findall(r"^def (\w+)", stub, re.M))
+    assert functions == set(SURFACE["functions"])
+    classes = set(re.findall(r"^class (\w+)", stub, re.M))
+    assert classes >= set(SURFACE["errors"]) | set(SURFACE["classes"])
+    for name, spec in SURFACE["classes"].items():
+        body = stub[stub.index(f"class {name}:") :].split("\nclass ")[0]
+        for member in spec["properties"] + spec["methods"]:
+            assert re.search(rf"^    def {member}\(", body, re.M), f"{name}.{member} in _native.pyi"
