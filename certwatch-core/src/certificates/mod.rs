@@ -4,11 +4,13 @@
 
 pub mod changes;
 pub mod documents;
+pub mod lifecycle;
 pub mod model;
 mod service;
 pub mod status;
 pub mod types;
 
+pub use lifecycle::{apply_transition, Lifecycle};
 pub use model::{
     Certificate, CertificateFilter, CertificateInput, CertificatePatch, CertificateQuery, CertificateType,
     DocumentHash, Provenance, PublicCertificate, PublicSearch, TransitionRequest,
