@@ -66,7 +66,9 @@ impl<'a> SupplierService<'a> {
                 json!({"organization_id": org.id}),
             )
             .with_request_id(p.request_id.clone())
-            .with_dedupe_key(format!("website_discovery:created:{}", org.id));
+            // The same key as an import's discovery job for a new
+            // organization, so the two paths never queue it twice.
+            .with_dedupe_key(format!("{}:{}", crate::jobs::kinds::WEBSITE_DISCOVERY, org.id));
             crate::jobs::enqueue_in(self.app, tx.as_mut(), spec).await?;
         }
         tx.commit().await?;
