@@ -103,12 +103,8 @@ pub async fn drain(w: &Worker) -> usize {
         let done = w.run_once().await.expect("run jobs");
         n += done.len();
         if done.is_empty() {
-            let mut busy = false;
-            for status in [JobStatus::Queued, JobStatus::Running] {
-                let jobs = core.jobs().list(status, 1000).await.expect("list jobs");
-                busy |= jobs.iter().any(|j| j.kind == PROCESS_UPLOAD_ITEM);
-            }
-            if !busy {
+            let busy = crate::jobs_of_kind(core, PROCESS_UPLOAD_ITEM, &[JobStatus::Queued, JobStatus::Running]).await;
+            if busy.is_empty() {
                 return n;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;

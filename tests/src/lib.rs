@@ -154,3 +154,22 @@ pub fn core_with_clock(store: Arc<dyn Store>) -> (CertWatch, Arc<ManualClock>) {
     };
     (CertWatch::with_ports(store, clock.clone(), Arc::new(UuidV7), config), clock)
 }
+
+/// Every job of `kind` in any of `statuses`, once each, oldest id first.
+/// Looked up status by status, so a job that moved on between two look-ups
+/// (the test server runs its own worker) would show up twice: it is kept
+/// once.
+pub async fn jobs_of_kind(
+    core: &CertWatch,
+    kind: &str,
+    statuses: &[certwatch_core::jobs::JobStatus],
+) -> Vec<certwatch_core::jobs::Job> {
+    let mut jobs = Vec::new();
+    for status in statuses {
+        jobs.extend(core.jobs().list(*status, 1000).await.expect("list jobs"));
+    }
+    jobs.retain(|j| j.kind == kind);
+    jobs.sort_by_key(|j| j.id);
+    jobs.dedup_by_key(|j| j.id);
+    jobs
+}

@@ -182,18 +182,11 @@ async fn realistic_workbook(backend: Backend) {
     assert_eq!(discovery_jobs(&srv).await.len(), 2, "no discovery for updates");
 }
 
-/// Every `website_discovery` job in any status, once each (the test
-/// server's own worker may already have taken them).
+/// Every `website_discovery` job in any status (the test server's own
+/// worker may already have taken them).
 async fn discovery_jobs(srv: &TestServer) -> Vec<certwatch_core::jobs::Job> {
-    let mut jobs = Vec::new();
-    for status in [JobStatus::Queued, JobStatus::Running, JobStatus::Succeeded, JobStatus::Dead] {
-        jobs.extend(srv.core.jobs().list(status, 1000).await.expect("jobs"));
-    }
-    jobs.retain(|j| j.kind == WEBSITE_DISCOVERY);
-    // A job that moved on between two of the look-ups shows up twice.
-    jobs.sort_by_key(|j| j.id);
-    jobs.dedup_by_key(|j| j.id);
-    jobs
+    let all = [JobStatus::Queued, JobStatus::Running, JobStatus::Succeeded, JobStatus::Dead];
+    certwatch_tests::jobs_of_kind(&srv.core, WEBSITE_DISCOVERY, &all).await
 }
 
 #[tokio::test]
