@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use certwatch_core::jobs::{JobHandler, JobObserver, Scheduler, SchedulerConfig, Worker, WorkerConfig};
+use certwatch_core::monitoring::{FetchConfig, MonitoringConfig};
 use certwatch_core::webhooks::DeliveryConfig;
 use certwatch_core::CertWatch;
 use tokio::task::JoinSet;
@@ -59,6 +60,13 @@ pub fn worker_config(settings: &JobSettings, observer: Option<Arc<dyn JobObserve
         documents: Arc::new(certwatch_core::certificates::documents::ReqwestDocumentFetcher::new(
             settings.webhook_allowed_networks.clone(),
         )),
+        monitoring: MonitoringConfig {
+            failure_alert_threshold: settings.scrape_failure_alert_threshold,
+            ..MonitoringConfig::with_fetch(FetchConfig {
+                allow: settings.monitoring_allowed_networks.clone(),
+                ..FetchConfig::default()
+            })
+        },
         ..WorkerConfig::default()
     }
 }
@@ -108,4 +116,17 @@ impl Background {
 pub fn postgres_url(url: Option<&str>) -> Option<String> {
     url.filter(|u| matches!(certwatch_store::Backend::of_url(u), Ok(certwatch_store::Backend::Postgres)))
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monitoring_settings_reach_the_worker() {
+        let settings = JobSettings { scrape_failure_alert_threshold: 0.25, ..JobSettings::default() };
+        let config = worker_config(&settings, None);
+        assert!((config.monitoring.failure_alert_threshold - 0.25).abs() < f64::EPSILON);
+        assert_eq!(worker_config(&JobSettings::default(), None).monitoring.failure_alert_threshold, 0.5);
+    }
 }

@@ -48,6 +48,15 @@ pub struct JobSettings {
     /// Networks webhook URLs may resolve into although they are not public
     /// (the SSRF allow-list; empty: public addresses only).
     pub webhook_allowed_networks: Vec<IpNet>,
+    /// Networks supplier pages and PDFs may be fetched from although they
+    /// are not public (the monitoring SSRF allow-list; empty: public
+    /// addresses only). Separate from the webhook list: an operator who
+    /// lets webhooks reach an internal receiver need not let scrapes roam
+    /// the intranet.
+    pub monitoring_allowed_networks: Vec<IpNet>,
+    /// 24-hour scrape failure rate (0..1) above which each periodic
+    /// monitoring run alerts.
+    pub scrape_failure_alert_threshold: f64,
 }
 
 impl Default for JobSettings {
@@ -60,6 +69,8 @@ impl Default for JobSettings {
             webhook_timeout: std::time::Duration::from_secs(10),
             webhook_max_attempts: 8,
             webhook_allowed_networks: Vec::new(),
+            monitoring_allowed_networks: Vec::new(),
+            scrape_failure_alert_threshold: 0.5,
         }
     }
 }

@@ -6,7 +6,9 @@
 
 use certwatch_core::jobs::{JobObserver, Outcome};
 use certwatch_core::CertWatch;
-use prometheus::{Gauge, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
+use prometheus::{
+    Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+};
 
 /// The job and webhook metric families.
 pub struct JobMetrics {
@@ -16,6 +18,7 @@ pub struct JobMetrics {
     due: IntGauge,
     oldest_due_age: Gauge,
     deliveries: IntGaugeVec,
+    scrape_alerts: IntCounter,
 }
 
 /// The statuses always reported (0 when absent), so dashboards see series.
@@ -45,8 +48,13 @@ impl JobMetrics {
         registry.register(Box::new(queue.clone()))?;
         registry.register(Box::new(due.clone()))?;
         registry.register(Box::new(oldest_due_age.clone()))?;
+        let scrape_alerts = IntCounter::new(
+            "scrape_failure_rate_alerts_total",
+            "Periodic monitoring runs of this process whose 24-hour scrape failure rate was above the threshold",
+        )?;
         registry.register(Box::new(deliveries.clone()))?;
-        Ok(Self { outcomes, duration, queue, due, oldest_due_age, deliveries })
+        registry.register(Box::new(scrape_alerts.clone()))?;
+        Ok(Self { outcomes, duration, queue, due, oldest_due_age, deliveries, scrape_alerts })
     }
 
     /// Reads the shared queue and the delivery log into the gauges. A
@@ -72,6 +80,10 @@ impl JobMetrics {
             }
             Err(e) => tracing::warn!(error = %e, "reading webhook deliveries for metrics failed"),
         }
+        // Core counts alerts in a process-wide atomic (it has no registry);
+        // catch the counter up to it.
+        let raised = certwatch_core::monitoring::failure_rate_alerts();
+        self.scrape_alerts.inc_by(raised.saturating_sub(self.scrape_alerts.get()));
     }
 }
 

@@ -91,6 +91,12 @@ struct JobArgs {
     /// Comma-separated CIDRs/IPs webhook URLs may reach although not public (SSRF allow-list).
     #[arg(long, env = "WEBHOOK_ALLOWED_NETWORKS", default_value = "")]
     webhook_allowed_networks: String,
+    /// Comma-separated CIDRs/IPs supplier pages may be scraped from although not public (SSRF allow-list).
+    #[arg(long, env = "MONITORING_ALLOWED_NETWORKS", default_value = "")]
+    monitoring_allowed_networks: String,
+    /// 24-hour scrape failure rate (0 to 1) above which a periodic monitoring run alerts.
+    #[arg(long, env = "SCRAPE_FAILURE_ALERT_THRESHOLD", default_value_t = 0.5)]
+    scrape_failure_alert_threshold: f64,
 }
 
 impl JobArgs {
@@ -110,6 +116,13 @@ impl JobArgs {
             webhook_timeout: secs("--webhook-timeout-seconds", self.webhook_timeout_seconds)?,
             webhook_max_attempts: self.webhook_max_attempts.clamp(1, 100),
             webhook_allowed_networks: parse_ip_list(&self.webhook_allowed_networks).map_err(anyhow::Error::msg)?,
+            monitoring_allowed_networks: parse_ip_list(&self.monitoring_allowed_networks)
+                .map_err(anyhow::Error::msg)?,
+            scrape_failure_alert_threshold: if (0.0..=1.0).contains(&self.scrape_failure_alert_threshold) {
+                self.scrape_failure_alert_threshold
+            } else {
+                anyhow::bail!("--scrape-failure-alert-threshold must be between 0 and 1")
+            },
         })
     }
 }

@@ -62,6 +62,9 @@ async fn metrics_count_requests_by_route_template() {
     assert!(text.contains("route=\"unmatched\""), "unknown paths share one label");
     assert!(!text.contains("wp-login"), "no label per scanned path");
     assert!(text.contains("certwatch_http_request_duration_seconds_bucket"));
+    let alerts =
+        format!("certwatch_scrape_failure_rate_alerts_total {}", certwatch_core::monitoring::failure_rate_alerts());
+    assert!(text.lines().any(|l| l == alerts), "missing {alerts} in\n{text}");
 }
 
 #[tokio::test]
