@@ -413,3 +413,63 @@ async fn jobs_rls_postgres() {
     assert_eq!(count(p.tenant_id.to_string(), "off").await, 1);
     assert_eq!(count(String::new(), "on").await, 3);
 }
+
+#[tokio::test]
+async fn batched_completion_sqlite() {
+    batched_completion(TestDb::new(Backend::Sqlite).await).await;
+}
+
+#[tokio::test]
+async fn batched_completion_postgres() {
+    batched_completion(TestDb::new(Backend::Postgres).await).await;
+}
+
+/// `complete_jobs` marks only the jobs the worker still holds, and a
+/// running worker records a stream of successes (in batches) without
+/// losing one.
+async fn batched_completion(db: TestDb) {
+    let (app, _clock) = core_with_clock(db.store.clone());
+    for n in 0..3 {
+        app.jobs().enqueue(JobSpec::new("noop", None, json!({ "n": n }))).await.expect("enqueue");
+    }
+    let a = Worker::new(app.clone(), config("a"));
+    let b = Worker::new(app.clone(), config("b"));
+    let mine = a.claim(2).await.expect("claim a");
+    let theirs = b.claim(1).await.expect("claim b");
+    assert_eq!((mine.len(), theirs.len()), (2, 1));
+    let ids: Vec<_> = mine.iter().chain(&theirs).map(|j| j.id).collect();
+    let mut tx = app.store().begin(Scope::System).await.expect("begin");
+    let mut held = tx.complete_jobs(&ids, "a", clock_now(&app)).await.expect("complete");
+    tx.commit().await.expect("commit");
+    held.sort();
+    let mut expected: Vec<_> = mine.iter().map(|j| j.id).collect();
+    expected.sort();
+    assert_eq!(held, expected, "only the jobs worker a holds");
+    assert_eq!(job(&app, theirs[0].id).await.status, JobStatus::Running, "b's job untouched");
+    for j in &mine {
+        assert_eq!(job(&app, j.id).await.status, JobStatus::Succeeded);
+    }
+
+    // A running worker: 300 successes, more than one batch.
+    let n = 300;
+    for i in 0..n {
+        app.jobs().enqueue(JobSpec::new("count", None, json!({ "i": i }))).await.expect("enqueue");
+    }
+    let counter = Arc::new(Flaky { failures: 0, runs: AtomicU32::new(0) });
+    let w = Worker::new(app.clone(), WorkerConfig { concurrency: 16, ..config("runner") })
+        .with_handler("count", counter.clone());
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(w.run(shutdown.clone()));
+    let deadline = std::time::Instant::now() + StdDuration::from_secs(60);
+    loop {
+        let done = app.jobs().list(JobStatus::Succeeded, 1000).await.expect("list");
+        if done.iter().filter(|j| j.kind == "count").count() == n {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "only {} of {n} recorded", done.len());
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+    shutdown.cancel();
+    task.await.expect("worker stops");
+    assert_eq!(counter.runs.load(Ordering::SeqCst), n as u32, "each job ran once");
+}

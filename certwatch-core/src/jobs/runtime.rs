@@ -14,6 +14,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
@@ -318,7 +319,18 @@ pub struct Worker {
     app: CertWatch,
     config: WorkerConfig,
     handlers: Arc<HashMap<String, Arc<dyn JobHandler>>>,
+    /// While [`Worker::run`] runs: where successes go to be recorded in
+    /// batches (see [`complete_in_batches`]). `None` for one-shot use, which
+    /// records each success in its own transaction.
+    completions: Option<mpsc::UnboundedSender<Completion>>,
 }
+
+/// A success waiting to be recorded, and who wants to know whether the
+/// worker still held the job.
+type Completion = (JobId, oneshot::Sender<bool>);
+
+/// Successes recorded in one transaction at most.
+const COMPLETION_BATCH: usize = 256;
 
 impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -358,7 +370,7 @@ impl Worker {
     /// A worker with the built-in job kinds (see [`super::kinds`]).
     pub fn new(app: CertWatch, config: WorkerConfig) -> Self {
         let builtin = super::kinds::builtin_handlers(&config);
-        let mut w = Self { app, config, handlers: Arc::new(HashMap::new()) };
+        let mut w = Self { app, config, handlers: Arc::new(HashMap::new()), completions: None };
         for (kind, h) in builtin {
             w = w.with_handler(kind, h);
         }
@@ -417,9 +429,13 @@ impl Worker {
     /// claiming, waits up to `shutdown_grace` for running jobs, then
     /// cancels the rest and releases their leases so another worker takes
     /// them at once.
-    pub async fn run(self, shutdown: CancellationToken) {
+    pub async fn run(mut self, shutdown: CancellationToken) {
         let hard_stop = CancellationToken::new();
         let mut set: JoinSet<()> = JoinSet::new();
+        let (completions, pending) = mpsc::unbounded_channel();
+        self.completions = Some(completions);
+        let completer =
+            tokio::spawn(complete_in_batches(self.app.clone(), self.config.worker_id.clone(), pending));
         tracing::info!(worker = %self.config.worker_id, "worker started");
         let signal = self.app.job_signal().clone();
         while !shutdown.is_cancelled() {
@@ -465,6 +481,10 @@ impl Worker {
             hard_stop.cancel();
             while set.join_next().await.is_some() {}
         }
+        // Every job task has ended, so every success is queued; dropping the
+        // last sender lets the completer record them and finish.
+        drop(self.completions.take());
+        let _ = completer.await;
         tracing::info!(worker = %self.config.worker_id, "worker stopped");
     }
 
@@ -550,6 +570,18 @@ impl Worker {
     async fn record(&self, job: &Job, result: Result<(), JobError>) -> Result<Outcome> {
         let now = self.app.clock().now();
         let me = self.config.worker_id.as_str();
+        if result.is_ok() {
+            if let Some(completions) = &self.completions {
+                let (reply, held) = oneshot::channel();
+                if completions.send((job.id, reply)).is_ok() {
+                    // A batch that failed drops its replies: record this
+                    // success on its own below, which reports the error.
+                    if let Ok(held) = held.await {
+                        return Ok(if held { Outcome::Succeeded } else { Outcome::LostLease });
+                    }
+                }
+            }
+        }
         let mut tx = self.app.store().begin(Scope::System).await?;
         let (held, outcome) = match result {
             Ok(()) => (tx.complete_job(job.id, me, now).await?, Outcome::Succeeded),
@@ -566,5 +598,38 @@ impl Worker {
         };
         tx.commit().await?;
         Ok(if held { outcome } else { Outcome::LostLease })
+    }
+}
+
+/// Records the successes of a running worker in batches: whatever arrived
+/// while the previous batch was being written goes into the next
+/// transaction. Short jobs then cost one claim and a share of one
+/// completion round trip each, instead of a transaction per job. The reply
+/// says whether the worker still held the job; when the batch fails the
+/// replies are dropped and each job records itself alone.
+async fn complete_in_batches(app: CertWatch, worker_id: String, mut pending: mpsc::UnboundedReceiver<Completion>) {
+    let mut batch = Vec::with_capacity(COMPLETION_BATCH);
+    while pending.recv_many(&mut batch, COMPLETION_BATCH).await > 0 {
+        let ids: Vec<JobId> = batch.iter().map(|(id, _)| *id).collect();
+        let now = app.clock().now();
+        let written = async {
+            let mut tx = app.store().begin(Scope::System).await?;
+            let held = tx.complete_jobs(&ids, &worker_id, now).await?;
+            tx.commit().await?;
+            Ok::<_, Error>(held)
+        }
+        .await;
+        match written {
+            Ok(held) => {
+                let held: std::collections::HashSet<JobId> = held.into_iter().collect();
+                for (id, reply) in batch.drain(..) {
+                    let _ = reply.send(held.contains(&id));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, jobs = batch.len(), "recording a batch of successes failed; each job records itself");
+                batch.clear();
+            }
+        }
     }
 }

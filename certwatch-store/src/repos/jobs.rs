@@ -118,6 +118,28 @@ macro_rules! impl_job_repo {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn complete_jobs(&mut self, ids: &[JobId], worker: &str, now: DateTime<Utc>) -> R<Vec<JobId>> {
+                self.system_only("completing jobs")?;
+                let mut held = Vec::with_capacity(ids.len());
+                // Chunks keep the statement under SQLite's bound-parameter limit.
+                for chunk in ids.chunks(500) {
+                    let placeholders =
+                        (0..chunk.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+                    let sql = format!(
+                        "UPDATE jobs SET status = 'succeeded', lease_until = NULL, locked_by = NULL, \
+                         updated_at = $1, finished_at = $1 \
+                         WHERE status = 'running' AND locked_by = $2 AND id IN ({placeholders}) RETURNING id"
+                    );
+                    let mut q = sqlx::query_scalar::<_, uuid::Uuid>(&sql).bind(now).bind(worker);
+                    for id in chunk {
+                        q = q.bind(id.as_uuid());
+                    }
+                    let done = q.fetch_all(&mut *self.tx).await.db()?;
+                    held.extend(done.into_iter().map(JobId::from));
+                }
+                Ok(held)
+            }
+
             async fn retry_job(
                 &mut self,
                 id: JobId,
