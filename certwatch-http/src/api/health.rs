@@ -51,7 +51,21 @@ enum HealthResponse {
 /// Health endpoints.
 pub struct Health {
     pub(super) state: Arc<State>,
+    /// The last report and when it was made (core clock). The async mutex
+    /// makes the checks single-flight: under load one request runs them and
+    /// the others wait for and share its answer, so a load balancer polling
+    /// hard (or a health flood) costs the database at most one ping and one
+    /// queue count per [`REPORT_TTL_MS`].
+    pub(super) recent: tokio::sync::Mutex<Option<(chrono::DateTime<chrono::Utc>, bool, HealthReport)>>,
 }
+
+/// Due jobs waiting longer than this make the queue "degraded".
+pub const QUEUE_LAG_LIMIT_SECS: i64 = 300;
+
+/// How long a health report is reused, in milliseconds of the core clock.
+/// Short enough that a database outage shows within a blink; the core
+/// clock (not the wall clock) so tests that move time see fresh checks.
+pub const REPORT_TTL_MS: i64 = 250;
 
 #[OpenApi(prefix_path = "/api", tag = "Tag::Operations")]
 impl Health {
@@ -61,6 +75,28 @@ impl Health {
     /// or too few).
     #[oai(path = "/health", method = "get")]
     async fn health(&self) -> HealthResponse {
+        let mut recent = self.recent.lock().await;
+        let now = self.state.core.clock().now();
+        let (ok, report) = match recent.as_ref() {
+            Some((at, ok, report)) if (now - *at).num_milliseconds().abs() < REPORT_TTL_MS => (*ok, report.clone()),
+            _ => {
+                let (ok, report) = self.check().await;
+                *recent = Some((now, ok, report.clone()));
+                (ok, report)
+            }
+        };
+        drop(recent);
+        if ok {
+            HealthResponse::Ok(Json(report))
+        } else {
+            HealthResponse::Unavailable(Json(report))
+        }
+    }
+}
+
+impl Health {
+    /// Runs the checks: whether the report is healthy, and the report.
+    async fn check(&self) -> (bool, HealthReport) {
         let store = self.state.core.store();
         let db = match store.ping().await {
             Ok(()) => Check { name: "database".into(), status: "ok".into(), error: None },
@@ -83,19 +119,9 @@ impl Health {
             (true, true) => "degraded",
             (true, false) => "ok",
         };
-        let report = HealthReport { status: status.into(), backend: store.backend().into(), checks };
-        if ok {
-            HealthResponse::Ok(Json(report))
-        } else {
-            HealthResponse::Unavailable(Json(report))
-        }
+        (ok, HealthReport { status: status.into(), backend: store.backend().into(), checks })
     }
-}
 
-/// Due jobs waiting longer than this make the queue "degraded".
-pub const QUEUE_LAG_LIMIT_SECS: i64 = 300;
-
-impl Health {
     async fn job_queue_check(&self) -> Check {
         let core = &self.state.core;
         let name = "job_queue".to_owned();

@@ -59,7 +59,7 @@ pub type Api = (
 impl Health {
     /// The endpoint group over shared state.
     pub fn new(state: Arc<State>) -> Self {
-        Health { state }
+        Health { state, recent: Default::default() }
     }
 }
 
