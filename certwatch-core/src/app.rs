@@ -33,6 +33,11 @@ pub struct CoreConfig {
     /// at once; in other processes after at most this long. See
     /// `tenancy::auth_cache`.
     pub auth_cache_ttl: Duration,
+    /// Attempts of a webhook delivery that a request queues (redeliver,
+    /// test event). Hosts set it to the same value as the workers'
+    /// `DeliveryConfig::max_attempts`, so every delivery honours the one
+    /// operator setting (`WEBHOOK_MAX_ATTEMPTS`).
+    pub webhook_max_attempts: u32,
 }
 
 impl Default for CoreConfig {
@@ -44,6 +49,7 @@ impl Default for CoreConfig {
             invitation_ttl: Duration::days(7),
             token_touch_interval: Duration::minutes(1),
             auth_cache_ttl: Duration::seconds(2),
+            webhook_max_attempts: crate::webhooks::DeliveryConfig::DEFAULT_MAX_ATTEMPTS,
         }
     }
 }

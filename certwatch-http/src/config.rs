@@ -158,6 +158,20 @@ impl ServeConfig {
         }
     }
 
+    /// The core over `store` with the system clock, UUIDv7 ids and the
+    /// settings of this configuration that core rules need.
+    pub fn core(&self, store: std::sync::Arc<dyn certwatch_core::ports::Store>) -> certwatch_core::CertWatch {
+        certwatch_core::CertWatch::with_ports(
+            store,
+            std::sync::Arc::new(certwatch_core::adapters::SystemClock),
+            std::sync::Arc::new(certwatch_core::adapters::UuidV7),
+            certwatch_core::CoreConfig {
+                webhook_max_attempts: self.jobs.webhook_max_attempts,
+                ..certwatch_core::CoreConfig::default()
+            },
+        )
+    }
+
     /// Where the file outbox writes.
     pub fn outbox_dir(&self) -> PathBuf {
         self.mail_outbox.clone().unwrap_or_else(|| self.data_dir.join("outbox"))

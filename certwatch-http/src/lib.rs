@@ -88,7 +88,7 @@ impl Application {
     pub async fn build(config: &ServeConfig) -> Result<Self, HostError> {
         let url = config.resolved_database_url()?;
         let store = certwatch_store::connect_and_migrate(&url).await?;
-        Self::with_core(config, CertWatch::new(store)).await
+        Self::with_core(config, config.core(store)).await
     }
 
     /// Binds the listener for an already built core (tests, embedders), with

@@ -249,7 +249,7 @@ fn base_config(db: DbArgs) -> ServeConfig {
 async fn open_core(config: &ServeConfig) -> anyhow::Result<certwatch_core::CertWatch> {
     let url = config.resolved_database_url()?;
     let store = certwatch_store::connect_and_migrate(&url).await.context("opening the database")?;
-    Ok(certwatch_core::CertWatch::new(store))
+    Ok(config.core(store))
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {

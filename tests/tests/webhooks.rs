@@ -19,7 +19,7 @@ use certwatch_core::ids::OrganizationId;
 use certwatch_core::jobs::{Job, JobContext, JobHandler, JobStatus, Outcome, Worker, WorkerConfig};
 use certwatch_core::ports::{OutboundRequest, Scope, SendError, WebhookSender};
 use certwatch_core::suppliers::OrganizationInput;
-use certwatch_core::webhooks::delivery::DeliverWebhook;
+use certwatch_core::webhooks::delivery::{DeliverWebhook, DELIVER_WEBHOOK};
 use certwatch_core::webhooks::{
     dispatch_outbox, Delivery, DeliveryConfig, DeliveryFilter, DeliveryStatus, FixedJitter, RetryPolicy,
     SubscriberInput, SubscriptionInput, DISPATCH_OUTBOX,
@@ -281,6 +281,16 @@ async fn deliveries_story(db: TestDb) {
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&fail).await;
     assert!(app.webhooks().redeliver(&p, d_ok.id).await.is_err(), "only failed deliveries");
     app.webhooks().redeliver(&p, d_fail.id).await.expect("redeliver");
+    let queued = app.jobs().list(JobStatus::Queued, 100).await.expect("queued");
+    let redelivery = queued
+        .iter()
+        .find(|j| j.kind == DELIVER_WEBHOOK && j.payload["delivery_id"] == json!(d_fail.id))
+        .expect("a delivery job is queued");
+    assert_eq!(
+        (redelivery.max_attempts, app.config().webhook_max_attempts),
+        (8, 8),
+        "a redelivery gets the operator's attempt cap, not the generic job default"
+    );
     w.run_once().await.expect("redeliver run");
     let d = app.webhooks().get_delivery(&p, d_fail.id).await.expect("delivery");
     assert_eq!((d.status, d.attempts), (DeliveryStatus::Success, 4));

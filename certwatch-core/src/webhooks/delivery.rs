@@ -57,13 +57,18 @@ impl std::fmt::Debug for DeliveryConfig {
     }
 }
 
+impl DeliveryConfig {
+    /// Attempts per delivery unless the host says otherwise.
+    pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+}
+
 impl Default for DeliveryConfig {
     /// reqwest with no allow-list, 10 s, 8 attempts.
     fn default() -> Self {
         Self {
             sender: Arc::new(super::http::ReqwestWebhookSender::default()),
             timeout: std::time::Duration::from_secs(10),
-            max_attempts: 8,
+            max_attempts: Self::DEFAULT_MAX_ATTEMPTS,
         }
     }
 }

@@ -400,7 +400,13 @@ impl<'a> WebhookService<'a> {
         d.status = DeliveryStatus::Pending;
         d.error_message = None;
         tx.update_delivery(&d).await?;
-        super::delivery::enqueue_delivery(self.app, tx.as_mut(), &d, p.request_id.clone(), None).await?;
+        super::delivery::enqueue_delivery(
+            self.app,
+            tx.as_mut(),
+            &d,
+            p.request_id.clone(),
+            Some(self.app.config().webhook_max_attempts),
+        ).await?;
         tx.insert_audit(&[self.app.audit_by(p, "delivery.redeliver", "delivery", id.to_string(), json!({}))]).await?;
         tx.commit().await?;
         self.app.wake_workers();
@@ -431,7 +437,13 @@ impl<'a> WebhookService<'a> {
             delivered_at: None,
         };
         tx.insert_delivery(&d).await?;
-        super::delivery::enqueue_delivery(self.app, tx.as_mut(), &d, p.request_id.clone(), None).await?;
+        super::delivery::enqueue_delivery(
+            self.app,
+            tx.as_mut(),
+            &d,
+            p.request_id.clone(),
+            Some(self.app.config().webhook_max_attempts),
+        ).await?;
         tx.commit().await?;
         self.app.wake_workers();
         Ok(d)
