@@ -244,6 +244,69 @@ async fn metrics_endpoint(
     poem::Response::builder().content_type("text/plain; version=0.0.4").body(metrics.render())
 }
 
+/// The `/metrics` listener of a `certwatch worker` process: the job and
+/// webhook families of [`JobMetrics`] (outcomes and durations counted by
+/// this process's worker, queue depth read from the shared database) and
+/// the bulk-upload quality families, so worker-only deployments are as
+/// observable as `serve`.
+pub struct WorkerMetrics {
+    acceptor: TcpAcceptor,
+    port: u16,
+    metrics: Arc<Metrics>,
+    job_metrics: Arc<JobMetrics>,
+    bulk: Arc<bulk_upload_metrics::BulkUploadMetrics>,
+}
+
+impl WorkerMetrics {
+    /// Registers the families and binds `addr`.
+    pub async fn bind(addr: &str) -> Result<Self, HostError> {
+        let acceptor = TcpListener::bind(addr.to_owned())
+            .into_acceptor()
+            .await
+            .map_err(|source| HostError::Bind { addr: addr.to_owned(), source })?;
+        let port = acceptor.local_addr().first().and_then(|a| a.as_socket_addr().map(|s| s.port())).unwrap_or_default();
+        let metrics = Arc::new(Metrics::new()?);
+        let job_metrics = Arc::new(JobMetrics::register(metrics.registry())?);
+        let bulk = Arc::new(bulk_upload_metrics::BulkUploadMetrics::register(metrics.registry())?);
+        Ok(Self { acceptor, port, metrics, job_metrics, bulk })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The observer to hand the worker, so its job outcomes are counted.
+    pub fn observer(&self) -> Arc<dyn certwatch_core::jobs::JobObserver> {
+        self.job_metrics.clone()
+    }
+
+    /// Serves `GET /metrics` for `core` until `stop` completes.
+    pub async fn run_until(
+        self,
+        core: CertWatch,
+        stop: impl std::future::Future<Output = ()> + Send,
+    ) -> std::io::Result<()> {
+        let app = Route::new().at(
+            "/metrics",
+            worker_metrics_endpoint.data(self.metrics).data(self.job_metrics).data(self.bulk).data(core),
+        );
+        Server::new_with_acceptor(self.acceptor).run_with_graceful_shutdown(app, stop, None).await
+    }
+}
+
+#[handler]
+async fn worker_metrics_endpoint(
+    metrics: poem::web::Data<&Arc<Metrics>>,
+    jobs: poem::web::Data<&Arc<JobMetrics>>,
+    bulk: poem::web::Data<&Arc<bulk_upload_metrics::BulkUploadMetrics>>,
+    core: poem::web::Data<&CertWatch>,
+) -> poem::Response {
+    jobs.refresh(&core).await;
+    bulk.refresh(&core).await;
+    poem::Response::builder().content_type("text/plain; version=0.0.4").body(metrics.render())
+}
+
 /// Completes on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

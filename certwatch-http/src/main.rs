@@ -159,6 +159,9 @@ enum Command {
         /// Sender of outgoing mail.
         #[arg(long, env = "MAIL_FROM", default_value = "CertWatch <no-reply@certwatch.localhost>")]
         mail_from: String,
+        /// `host:port` to serve Prometheus `GET /metrics` on (jobs, webhooks, bulk upload); off when unset.
+        #[arg(long, env = "WORKER_METRICS_BIND")]
+        metrics_bind: Option<String>,
     },
     /// Applies database migrations and exits.
     Migrate {
@@ -285,7 +288,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             );
             app.run().await.context("serving")?;
         }
-        Command::Worker { db, jobs, no_scheduler, public_url, smtp_url, mail_from } => {
+        Command::Worker { db, jobs, no_scheduler, public_url, smtp_url, mail_from, metrics_bind } => {
             let config = ServeConfig { jobs: jobs.settings(true)?, ..base_config(db) };
             let core = open_core(&config).await?;
             let mailer: std::sync::Arc<dyn certwatch_http::mail::Mailer> = match &smtp_url {
@@ -293,6 +296,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 None => std::sync::Arc::new(certwatch_http::mail::FileOutbox::new(config.outbox_dir())),
             };
             let mail = certwatch_http::mail_jobs::MailContext { mailer, public_url };
+            let metrics = match &metrics_bind {
+                Some(addr) => Some(certwatch_http::WorkerMetrics::bind(addr).await.context("metrics listener")?),
+                None => None,
+            };
+            let stop_metrics = tokio_util::sync::CancellationToken::new();
+            let observer = metrics.as_ref().map(certwatch_http::WorkerMetrics::observer);
+            let metrics_task = metrics.map(|m| {
+                println!("worker metrics on http://{}/metrics", metrics_bind.as_deref().unwrap_or_default());
+                let stop = stop_metrics.clone();
+                tokio::spawn(m.run_until(core.clone(), async move { stop.cancelled().await }))
+            });
             let background = certwatch_http::background::Background::spawn(
                 &core,
                 &config.jobs,
@@ -301,13 +315,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     listen_url: certwatch_http::background::postgres_url(config.database_url.as_deref()),
                     handlers: mail.handlers(),
                     bulk_upload: config.processing_ports(),
-                    ..Default::default()
+                    observer,
                 },
             );
             println!("CertWatch worker running (backend: {}); Ctrl-C or SIGTERM stops it", core.store().backend());
             certwatch_http::shutdown_signal().await;
             println!("stopping: finishing or releasing running jobs");
             background.stop().await;
+            stop_metrics.cancel();
+            if let Some(task) = metrics_task {
+                let _ = task.await;
+            }
         }
         Command::Migrate { db } => {
             let config = base_config(db);

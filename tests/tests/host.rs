@@ -157,3 +157,36 @@ async fn demo_tenant_is_seeded_once_and_reachable() {
     assert_eq!(statuses.len(), 5, "every status: {statuses:?}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `certwatch worker --metrics-bind`: a worker-only process reports its
+/// job outcomes and the shared queue on its own `/metrics`.
+#[tokio::test]
+async fn worker_metrics_count_this_workers_jobs() {
+    use certwatch_core::jobs::{JobSpec, Worker, WorkerConfig};
+    let db = TestDb::new(Backend::Sqlite).await;
+    let core = CertWatch::new(db.store.clone());
+    let metrics = certwatch_http::WorkerMetrics::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://127.0.0.1:{}", metrics.port());
+    let worker =
+        Worker::new(core.clone(), WorkerConfig { observer: Some(metrics.observer()), ..WorkerConfig::default() });
+    let stop = tokio_util::sync::CancellationToken::new();
+    let served = tokio::spawn(metrics.run_until(core.clone(), {
+        let stop = stop.clone();
+        async move { stop.cancelled().await }
+    }));
+    // A kind nobody handles: the job dies at once, and that is counted.
+    core.jobs()
+        .enqueue(JobSpec::new("no_such_kind", None, serde_json::json!({})).with_max_attempts(1))
+        .await
+        .expect("enqueue");
+    let outcomes = worker.run_once().await.expect("run");
+    assert_eq!(outcomes.len(), 1);
+    let text = reqwest::get(format!("{base}/metrics")).await.expect("metrics").text().await.expect("text");
+    assert!(
+        text.lines().any(|l| l == "certwatch_jobs_finished_total{kind=\"no_such_kind\",outcome=\"dead\"} 1"),
+        "{text}"
+    );
+    assert!(text.lines().any(|l| l == "certwatch_job_queue_jobs{status=\"dead\"} 1"), "{text}");
+    stop.cancel();
+    served.await.expect("join").expect("served");
+}

@@ -434,8 +434,7 @@ impl Worker {
         let mut set: JoinSet<()> = JoinSet::new();
         let (completions, pending) = mpsc::unbounded_channel();
         self.completions = Some(completions);
-        let completer =
-            tokio::spawn(complete_in_batches(self.app.clone(), self.config.worker_id.clone(), pending));
+        let completer = tokio::spawn(complete_in_batches(self.app.clone(), self.config.worker_id.clone(), pending));
         tracing::info!(worker = %self.config.worker_id, "worker started");
         let signal = self.app.job_signal().clone();
         while !shutdown.is_cancelled() {

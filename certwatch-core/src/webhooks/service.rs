@@ -406,7 +406,8 @@ impl<'a> WebhookService<'a> {
             &d,
             p.request_id.clone(),
             Some(self.app.config().webhook_max_attempts),
-        ).await?;
+        )
+        .await?;
         tx.insert_audit(&[self.app.audit_by(p, "delivery.redeliver", "delivery", id.to_string(), json!({}))]).await?;
         tx.commit().await?;
         self.app.wake_workers();
@@ -443,7 +444,8 @@ impl<'a> WebhookService<'a> {
             &d,
             p.request_id.clone(),
             Some(self.app.config().webhook_max_attempts),
-        ).await?;
+        )
+        .await?;
         tx.commit().await?;
         self.app.wake_workers();
         Ok(d)

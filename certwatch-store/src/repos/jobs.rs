@@ -123,8 +123,7 @@ macro_rules! impl_job_repo {
                 let mut held = Vec::with_capacity(ids.len());
                 // Chunks keep the statement under SQLite's bound-parameter limit.
                 for chunk in ids.chunks(500) {
-                    let placeholders =
-                        (0..chunk.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+                    let placeholders = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
                     let sql = format!(
                         "UPDATE jobs SET status = 'succeeded', lease_until = NULL, locked_by = NULL, \
                          updated_at = $1, finished_at = $1 \
