@@ -313,6 +313,15 @@ impl TryFrom<OrganizationSummaryRow> for OrganizationSummary {
     }
 }
 
+/// A list page's row: the summary and the list's total, read in the same
+/// statement.
+#[derive(sqlx::FromRow)]
+pub(crate) struct PagedOrganizationSummaryRow {
+    #[sqlx(flatten)]
+    pub(crate) summary: OrganizationSummaryRow,
+    pub(crate) total: i64,
+}
+
 /// `sites`.
 #[derive(sqlx::FromRow)]
 pub(crate) struct SiteRow {

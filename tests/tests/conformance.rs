@@ -458,6 +458,9 @@ async fn story(db: TestDb) {
     let page2 = s.list_organizations(&admin, &q).await.expect("page 2");
     assert_eq!((page2.total, page2.items.len()), (3, 1));
     assert_eq!(page2.items[0].organization.id, acme.id);
+    let past_end = OrganizationQuery { page: PageRequest::new(9, 2).expect("page"), ..Default::default() };
+    let empty = s.list_organizations(&admin, &past_end).await.expect("page past the end");
+    assert_eq!((empty.total, empty.items.len()), (3, 0), "a page past the end still knows the total");
     let fr_code = certwatch_core::suppliers::CountryCode::parse("FR").expect("FR");
     let fr = s
         .list_organizations(&admin, &OrganizationQuery { country: Some(fr_code), ..Default::default() })

@@ -190,18 +190,15 @@ macro_rules! impl_supplier_repo {
 
                 let unfiltered =
                     q.search.is_none() && q.country.is_none() && q.has_expiring.is_none() && q.has_expired.is_none();
-                let total: i64 = if unfiltered {
-                    // The maintained counter: no scan of the tenant's organizations.
-                    sqlx::query_scalar("SELECT organization_count FROM tenants WHERE id = $1")
-                        .bind(tenant.as_uuid())
-                        .fetch_optional(&mut *self.tx)
-                        .await
-                        .db()?
-                        .unwrap_or(0)
+                // The total of an unfiltered list is the maintained counter,
+                // read by the page query itself (one round trip, no scan);
+                // a filtered list counts its matches first.
+                let filtered_total: Option<i64> = if unfiltered {
+                    None
                 } else {
                     let mut qb = QueryBuilder::<Db>::new("SELECT count(*) FROM organizations o");
                     push_organization_filters(&mut qb, tenant, q, today, end);
-                    qb.build_query_scalar().fetch_one(&mut *self.tx).await.db()?
+                    Some(qb.build_query_scalar().fetch_one(&mut *self.tx).await.db()?)
                 };
 
                 let mut qb = QueryBuilder::<Db>::new(
@@ -209,7 +206,15 @@ macro_rules! impl_supplier_repo {
                      o.created_at, o.updated_at, o.active_count, o.expired_count, ",
                 );
                 push_expiring_count(&mut qb, today, end);
-                qb.push(" AS expiring_count FROM organizations o");
+                qb.push(" AS expiring_count, ");
+                if filtered_total.is_some() {
+                    qb.push("CAST(0 AS BIGINT)");
+                } else {
+                    qb.push("(SELECT t.organization_count FROM tenants t WHERE t.id = ")
+                        .push_bind(tenant.as_uuid())
+                        .push(")");
+                }
+                qb.push(" AS total FROM organizations o");
                 push_organization_filters(&mut qb, tenant, q, today, end);
                 qb.push(match q.order {
                     OrganizationOrder::NameAsc => " ORDER BY o.name ASC, o.id ASC",
@@ -219,8 +224,20 @@ macro_rules! impl_supplier_repo {
                 });
                 let (limit, offset) = limit_offset(&q.page);
                 qb.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
-                let rows = qb.build_query_as::<OrganizationSummaryRow>().fetch_all(&mut *self.tx).await.db()?;
-                Ok(Page { items: convert_all(rows)?, total: count("count(*)", total)? })
+                let rows = qb.build_query_as::<PagedOrganizationSummaryRow>().fetch_all(&mut *self.tx).await.db()?;
+                let total = match (filtered_total, rows.first()) {
+                    (Some(n), _) => n,
+                    (None, Some(first)) => first.total,
+                    // A page past the end carries no row to read the counter from.
+                    (None, None) => sqlx::query_scalar("SELECT organization_count FROM tenants WHERE id = $1")
+                        .bind(tenant.as_uuid())
+                        .fetch_optional(&mut *self.tx)
+                        .await
+                        .db()?
+                        .unwrap_or(0),
+                };
+                let items = rows.into_iter().map(|r| r.summary.try_into()).collect::<R<Vec<OrganizationSummary>>>()?;
+                Ok(Page { items, total: count("count(*)", total)? })
             }
 
             async fn organization_counts(
