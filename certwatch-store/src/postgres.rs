@@ -132,7 +132,7 @@ impl_supplier_repo!(PgTx, for_update = " FOR UPDATE");
 impl_certificate_repo!(PgTx);
 impl_outbox_and_audit_repos!(PgTx);
 impl_system_repo!(PgTx);
-impl_job_repo!(PgTx, skip_locked = " FOR UPDATE SKIP LOCKED");
+impl_job_repo!(PgTx, skip_locked = " FOR UPDATE SKIP LOCKED", relaxed = Some("SET LOCAL synchronous_commit TO OFF"));
 impl_expiry_repo!(PgTx);
 impl_bulk_repo!(PgTx, for_update = " FOR UPDATE");
 impl_webhook_repo!(PgTx, skip_locked = " FOR UPDATE SKIP LOCKED");
