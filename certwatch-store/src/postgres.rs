@@ -134,7 +134,7 @@ impl_outbox_and_audit_repos!(PgTx);
 impl_system_repo!(PgTx);
 impl_job_repo!(PgTx, skip_locked = " FOR UPDATE SKIP LOCKED", relaxed = Some("SET LOCAL synchronous_commit TO OFF"));
 impl_expiry_repo!(PgTx);
-impl_bulk_repo!(PgTx, for_update = " FOR UPDATE");
+impl_bulk_repo!(PgTx, for_update = " FOR UPDATE", batch_setup = Some("SET LOCAL plan_cache_mode = force_custom_plan"));
 impl_webhook_repo!(PgTx, skip_locked = " FOR UPDATE SKIP LOCKED");
 impl_bulk_upload_repo!(PgTx, for_update = " FOR UPDATE");
 impl_monitoring_repo!(PgTx);

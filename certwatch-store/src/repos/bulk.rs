@@ -10,9 +10,17 @@ pub(crate) const JOB_CHUNK: usize = 2_000;
 /// Implements `BulkRepo` for a transaction type with a `tx` field.
 /// `for_update` is the row-locking suffix of the backend.
 macro_rules! impl_bulk_repo {
-    ($tx:ty, for_update = $fu:literal) => {
+    ($tx:ty, for_update = $fu:literal, batch_setup = $setup:expr) => {
         #[::async_trait::async_trait]
         impl ::certwatch_core::ports::BulkRepo for $tx {
+            async fn prepare_for_batches(&mut self) -> R<()> {
+                let setup: Option<&'static str> = $setup;
+                if let Some(statement) = setup {
+                    sqlx::query(statement).execute(&mut *self.tx).await.db()?;
+                }
+                Ok(())
+            }
+
             async fn find_organizations_by_external_ids(
                 &mut self,
                 tenant: TenantId,
