@@ -106,9 +106,16 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        // The process is killed on drop (chromiumoxide sets kill_on_drop);
-        // the handler ends with the connection.
         self.handler.abort();
+        // Kill the process and wait (briefly, it is SIGKILL) until it is
+        // gone, so it can't write into the profile after we removed it.
+        if let Some(child) = self.browser.get_mut().get_mut_child() {
+            let _ = child.inner.start_kill();
+            let deadline = std::time::Instant::now() + Duration::from_secs(2);
+            while matches!(child.inner.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
