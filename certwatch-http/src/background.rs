@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use certwatch_core::jobs::{JobHandler, JobObserver, Scheduler, SchedulerConfig, Worker, WorkerConfig};
-use certwatch_core::monitoring::{FetchConfig, MonitoringConfig};
+use certwatch_core::monitoring::{default_renderer, FetchConfig, MonitoringConfig};
 use certwatch_core::webhooks::DeliveryConfig;
 use certwatch_core::CertWatch;
 use tokio::task::JoinSet;
@@ -62,6 +62,8 @@ pub fn worker_config(settings: &JobSettings, observer: Option<Arc<dyn JobObserve
         )),
         monitoring: MonitoringConfig {
             failure_alert_threshold: settings.scrape_failure_alert_threshold,
+            // Headless Chromium when built with `--features browser`.
+            renderer: default_renderer(settings.monitoring_allowed_networks.clone()),
             ..MonitoringConfig::with_fetch(FetchConfig {
                 allow: settings.monitoring_allowed_networks.clone(),
                 ..FetchConfig::default()

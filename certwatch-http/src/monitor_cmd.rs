@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use certwatch_core::extraction::PdfLimits;
 use certwatch_core::monitoring::{
-    extract_document, scrape_page, FetchConfig, PriorState, ReqwestFetcher, RuleBasedExtractor, ScrapeLimits,
+    default_renderer, extract_document, scrape_page, FetchConfig, PriorState, ReqwestFetcher, RuleBasedExtractor,
+    ScrapeLimits,
 };
 use serde_json::json;
 
@@ -31,11 +32,20 @@ pub async fn extract(files: Vec<PathBuf>) -> anyhow::Result<()> {
 /// candidates with their fields) without touching any database.
 pub async fn scrape_dry_run(url: &str, allow: Vec<ipnet::IpNet>) -> anyhow::Result<()> {
     let url = url::Url::parse(url).context("the URL")?;
-    let fetcher = ReqwestFetcher::new(FetchConfig { allow, ..FetchConfig::default() })?;
+    let fetcher = ReqwestFetcher::new(FetchConfig { allow: allow.clone(), ..FetchConfig::default() })?;
+    // Headless Chromium when built with `--features browser`.
+    let renderer = default_renderer(allow);
     let today = chrono::Utc::now().date_naive();
-    let scrape =
-        scrape_page(&fetcher, &RuleBasedExtractor, &url, &PriorState::default(), &ScrapeLimits::default(), Some(today))
-            .await?;
+    let scrape = scrape_page(
+        &fetcher,
+        renderer.as_ref(),
+        &RuleBasedExtractor,
+        &url,
+        &PriorState::default(),
+        &ScrapeLimits::default(),
+        Some(today),
+    )
+    .await?;
     println!("{}", serde_json::to_string_pretty(&scrape)?);
     Ok(())
 }

@@ -28,14 +28,24 @@ pub fn corpus_dir() -> PathBuf {
 
 #[derive(Clone)]
 enum Entry {
-    Doc { body: Arc<Vec<u8>>, content_type: String, etag: String },
+    Doc {
+        body: Arc<Vec<u8>>,
+        content_type: String,
+        etag: String,
+    },
     Redirect(String),
+    /// 403 to any client whose User-Agent doesn't say `HeadlessChrome`
+    /// (a bot wall that only lets browsers in).
+    BrowserOnly {
+        body: Arc<Vec<u8>>,
+    },
 }
 
 #[derive(Default)]
 struct State {
     files: HashMap<String, Entry>,
     hits: HashMap<String, u32>,
+    requests: u32,
 }
 
 #[derive(Clone)]
@@ -45,8 +55,19 @@ impl Respond for Responder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let path = req.url.path().to_owned();
         let Ok(mut st) = self.0.lock() else { return ResponseTemplate::new(500) };
+        st.requests += 1;
         match st.files.get(&path).cloned() {
             None => ResponseTemplate::new(404).set_body_string("not found"),
+            Some(Entry::BrowserOnly { body }) => {
+                let ua = req.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                if !ua.contains("HeadlessChrome") {
+                    return ResponseTemplate::new(403).set_body_string("<html><body>Forbidden</body></html>");
+                }
+                *st.hits.entry(path).or_default() += 1;
+                ResponseTemplate::new(200)
+                    .insert_header("content-type", "text/html; charset=utf-8")
+                    .set_body_bytes(body.as_slice().to_vec())
+            }
             Some(Entry::Redirect(to)) => ResponseTemplate::new(302).insert_header("location", to.as_str()),
             Some(Entry::Doc { body, content_type, etag }) => {
                 let inm = req.headers.get("if-none-match").and_then(|v| v.to_str().ok());
@@ -83,7 +104,20 @@ fn content_type(path: &str) -> &'static str {
 impl SiteFarm {
     /// An empty farm.
     pub async fn empty() -> SiteFarm {
-        let server = MockServer::start().await;
+        Self::serve(MockServer::start().await).await
+    }
+
+    /// An empty farm listening on `addr` (e.g. `127.0.0.2:0`: another
+    /// loopback address, for tests that allow-list only one of them).
+    ///
+    /// # Panics
+    /// When the address can't be bound.
+    pub async fn empty_at(addr: &str) -> SiteFarm {
+        let listener = std::net::TcpListener::bind(addr).unwrap_or_else(|e| panic!("binding {addr}: {e}"));
+        Self::serve(MockServer::builder().listener(listener).start().await).await
+    }
+
+    async fn serve(server: MockServer) -> SiteFarm {
         let state = Arc::new(Mutex::new(State::default()));
         Mock::given(wiremock::matchers::any()).respond_with(Responder(state.clone())).mount(&server).await;
         SiteFarm { server, state }
@@ -136,6 +170,19 @@ impl SiteFarm {
         }
     }
 
+    /// Serves `body` (HTML) at `path` to browsers only: any client whose
+    /// User-Agent lacks `HeadlessChrome` gets 403.
+    pub fn put_browser_only(&self, path: &str, body: Vec<u8>) {
+        if let Ok(mut st) = self.state.lock() {
+            st.files.insert(path.to_owned(), Entry::BrowserOnly { body: Arc::new(body) });
+        }
+    }
+
+    /// Requests received so far, on any path, whatever the answer.
+    pub fn requests(&self) -> u32 {
+        self.state.lock().map(|s| s.requests).unwrap_or(0)
+    }
+
     /// Full (200) answers served for `path` so far.
     pub fn hits(&self, path: &str) -> u32 {
         self.state.lock().map(|s| s.hits.get(path).copied().unwrap_or(0)).unwrap_or(0)
@@ -147,6 +194,30 @@ impl SiteFarm {
         match st.files.get(path)? {
             Entry::Doc { body, .. } => Some(body.as_slice().to_vec()),
             Entry::Redirect(_) => None,
+            Entry::BrowserOnly { body } => Some(body.as_slice().to_vec()),
         }
     }
 }
+
+/// A supplier page listing one certificate in a table (number
+/// `QA-2291-77`), with enough text that it isn't "suspiciously small".
+pub const CERTIFICATE_TABLE_PAGE: &str = "<!doctype html><html><head><title>Certificates</title></head><body>\
+<h1>Quality certificates</h1>\
+<p>Our management systems are certified by accredited bodies. The certificates below are valid for all production sites.</p>\
+<table><tr><th>Standard</th><th>Certificate no.</th><th>Valid until</th></tr>\
+<tr><td>ISO 9001:2015</td><td>QA-2291-77</td><td>2028-03-31</td></tr></table></body></html>";
+
+/// The number in [`CERTIFICATE_TABLE_PAGE`] and [`SCRIPT_FILLED_PAGE`].
+pub const TABLE_CERTIFICATE_NUMBER: &str = "QA-2291-77";
+
+/// A single-page-app shell: the static HTML says "Loading…"; the same
+/// certificate table as [`CERTIFICATE_TABLE_PAGE`] is inserted by
+/// JavaScript after load.
+pub const SCRIPT_FILLED_PAGE: &str = "<!doctype html><html><head><title>Certificates</title></head><body>\
+<div id='app'>Loading…</div>\
+<script>window.addEventListener('load', function () { setTimeout(function () {\
+document.getElementById('app').innerHTML = '<h1>Quality certificates</h1>' +\
+'<p>Our management systems are certified by accredited bodies. The certificates below are valid for all production sites.</p>' +\
+'<table><tr><th>Standard</th><th>Certificate no.</th><th>Valid until</th></tr>' +\
+'<tr><td>ISO 9001:2015</td><td>QA-2291-77</td><td>2028-03-31</td></tr></table>';\
+}, 50); });</script></body></html>";

@@ -20,7 +20,9 @@ use certwatch_core::monitoring::{
 use certwatch_core::pagination::PageRequest;
 use certwatch_core::suppliers::OrganizationInput;
 use certwatch_core::CertWatch;
-use certwatch_tests::site_farm::{corpus_dir, SiteFarm};
+use certwatch_tests::site_farm::{
+    corpus_dir, SiteFarm, CERTIFICATE_TABLE_PAGE, SCRIPT_FILLED_PAGE, TABLE_CERTIFICATE_NUMBER,
+};
 use certwatch_tests::{core_with_clock, seed, Backend, TestDb};
 
 const REDBRIDGE: &str = "/web/redbridge-cable-systems";
@@ -334,4 +336,58 @@ async fn hostile_sites(w: World) {
         assert_eq!(log.status, ScrapeStatus::Success, "{log:#?}");
         assert!(log.notes.iter().any(|n| n.contains(note)), "{log:#?}");
     }
+}
+
+#[tokio::test]
+async fn browser_fallback_unavailable_sqlite() {
+    browser_fallback_unavailable(world(Backend::Sqlite).await).await;
+}
+#[tokio::test]
+async fn browser_fallback_unavailable_postgres() {
+    browser_fallback_unavailable(world(Backend::Postgres).await).await;
+}
+
+/// Without a browser (the default build; these tests' config has
+/// `NoRenderer` in every build) a 403 or an almost empty page is tried
+/// with the fallback, which says it is unavailable, and the scrape goes
+/// on with what HTTP gave.
+async fn browser_fallback_unavailable(w: World) {
+    let f = &w.farm;
+    let org = w.org("Fallback Supplier GmbH", None).await;
+    // Control: the same page over plain HTTP is read without the fallback.
+    f.put("/b/open.html", CERTIFICATE_TABLE_PAGE.as_bytes().to_vec(), "text/html; charset=utf-8");
+    let e = w.endpoint(org, f.url("/b/open.html")).await;
+    let log = w.scrape(&e).await;
+    assert_eq!(log.status, ScrapeStatus::Success, "{log:#?}");
+    assert!(!log.notes.iter().any(|n| n.contains("browser fallback")), "{log:#?}");
+    assert!(w.numbers(org).await.contains(&normalize_number(TABLE_CERTIFICATE_NUMBER)));
+
+    // 403 to non-browsers: FAILED with HTTP's error and the fallback note.
+    f.put_browser_only("/b/walled.html", CERTIFICATE_TABLE_PAGE.as_bytes().to_vec());
+    let e = w.endpoint(org, f.url("/b/walled.html")).await;
+    let log = w.scrape(&e).await;
+    assert_eq!(log.status, ScrapeStatus::Failed, "{log:#?}");
+    let msg = log.error_message.clone().unwrap_or_default();
+    assert!(msg.contains("HTTP status 403"), "{msg}");
+    let note = log.notes.iter().find(|n| n.starts_with("browser fallback unavailable:")).cloned().unwrap_or_default();
+    assert!(note.contains("feature `browser` is off") && note.ends_with("used the HTTP response"), "{log:#?}");
+    assert_eq!(f.hits("/b/walled.html"), 0, "the wall let a non-browser in");
+
+    // An almost empty page: the HTTP text is used, and the log says why.
+    f.put("/b/shell.html", SCRIPT_FILLED_PAGE.as_bytes().to_vec(), "text/html; charset=utf-8");
+    let e = w.endpoint(org, f.url("/b/shell.html")).await;
+    let log = w.scrape(&e).await;
+    assert_eq!(log.status, ScrapeStatus::Success, "{log:#?}");
+    assert_eq!(log.certificates_found, 0, "{log:#?}");
+    assert!(log.notes.iter().any(|n| n.contains("browser fallback unavailable")), "{log:#?}");
+
+    // A connection error (nothing listens) is a fallback reason too.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    let e = w.endpoint(org, format!("http://127.0.0.1:{port}/gone.html")).await;
+    let log = w.scrape(&e).await;
+    assert_eq!(log.status, ScrapeStatus::Failed, "{log:#?}");
+    assert!(log.error_message.clone().unwrap_or_default().contains("connection failed"), "{log:#?}");
+    assert!(log.notes.iter().any(|n| n.starts_with("browser fallback unavailable")), "{log:#?}");
 }

@@ -1,5 +1,5 @@
 //! What the monitoring jobs and commands need besides the core: the
-//! fetcher and extractor adapters, limits and concurrency.
+//! fetcher, renderer and extractor adapters, limits and concurrency.
 
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use super::discovery::DiscoveryLimits;
 use super::extractor::{Extractor, RuleBasedExtractor};
 use super::fetch::{FetchError, FetchRequest, FetchResponse, Fetcher};
 use super::http::{FetchConfig, ReqwestFetcher};
+use super::render::{NoRenderer, Renderer};
 use super::scrape::ScrapeLimits;
 
 /// Monitoring settings and adapters.
@@ -16,6 +17,9 @@ use super::scrape::ScrapeLimits;
 pub struct MonitoringConfig {
     /// How pages and PDFs are read.
     pub fetcher: Arc<dyn Fetcher>,
+    /// The browser fallback for pages HTTP can't read (403, almost empty,
+    /// connection errors); [`NoRenderer`] unless the host wires one.
+    pub renderer: Arc<dyn Renderer>,
     /// How fields are read out of text.
     pub extractor: Arc<dyn Extractor>,
     /// Bounds of one scrape.
@@ -36,6 +40,7 @@ impl std::fmt::Debug for MonitoringConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MonitoringConfig")
             .field("extractor", &self.extractor.name())
+            .field("renderer", &self.renderer.name())
             .field("limits", &self.limits)
             .field("max_concurrency", &self.max_concurrency)
             .field("per_host_concurrency", &self.per_host_concurrency)
@@ -55,6 +60,7 @@ impl MonitoringConfig {
         };
         Self {
             fetcher,
+            renderer: Arc::new(NoRenderer),
             extractor: Arc::new(RuleBasedExtractor),
             limits: ScrapeLimits::default(),
             discovery: DiscoveryLimits::default(),

@@ -96,6 +96,44 @@ impl Resolve for GuardedResolver {
     }
 }
 
+/// The checks possible without DNS: the URL's form (scheme, no
+/// credentials) and, for a literal IP host, its address. The message names
+/// the URL and the reason.
+pub(crate) fn check_literal(url: &Url, allow: &[IpNet]) -> Result<(), String> {
+    check_url(url).map_err(|e| format!("{url}: {e}"))?;
+    if let Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) = url.host() {
+        let bare = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bare.parse::<IpAddr>() {
+            check_ip(ip, allow).map_err(|e| format!("{url}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// [`check_literal`], then for a host name every address it resolves to
+/// (none may be non-public unless allow-listed; no answer is a refusal
+/// too). Used where the connection is made by someone else (the browser
+/// fallback), so the check can't be pinned to the connection as the
+/// fetcher's resolver does.
+#[cfg(feature = "browser")]
+pub(crate) async fn check_resolved(url: &Url, allow: &[IpNet]) -> Result<(), String> {
+    check_literal(url, allow)?;
+    if let Some(url::Host::Domain(host)) = url.host() {
+        let port = url.port_or_known_default().unwrap_or(0);
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| format!("{url}: {host} did not resolve: {e}"))?
+            .collect();
+        if addrs.is_empty() {
+            return Err(format!("{url}: {host} did not resolve"));
+        }
+        for a in &addrs {
+            check_ip(a.ip(), allow).map_err(|e| format!("{url}: {host}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// reqwest-based [`Fetcher`].
 #[derive(Debug, Clone)]
 pub struct ReqwestFetcher {
@@ -121,14 +159,7 @@ impl ReqwestFetcher {
 
     /// Checks the form of `url` and, for a literal IP host, its address.
     fn check(&self, url: &Url) -> Result<(), FetchError> {
-        check_url(url).map_err(|e| FetchError::Refused(format!("{url}: {e}")))?;
-        if let Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) = url.host() {
-            let bare = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
-            if let Ok(ip) = bare.parse::<IpAddr>() {
-                check_ip(ip, &self.config.allow).map_err(|e| FetchError::Refused(format!("{url}: {e}")))?;
-            }
-        }
-        Ok(())
+        check_literal(url, &self.config.allow).map_err(FetchError::Refused)
     }
 
     async fn attempt(&self, req: &FetchRequest) -> Result<FetchResponse, FetchError> {

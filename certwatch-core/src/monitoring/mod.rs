@@ -6,6 +6,11 @@
 //! 1. fetch the page through the [`Fetcher`] port (default
 //!    [`http::ReqwestFetcher`]: SSRF guard on every hop, size caps,
 //!    retries, honest User-Agent);
+//!    when it answers 403, a page with almost no visible text, or a
+//!    connection error, render it in a browser instead through the
+//!    [`Renderer`] port ([`render`]; headless Chromium with cargo feature
+//!    `browser`: `chromium`), with the same SSRF rules for every request
+//!    the page makes;
 //! 2. decode by charset ([`charset`]), parse to visible text and links
 //!    ([`html`], html5ever via `scraper`);
 //! 3. compare the SHA-256 of the visible text with the last one: unchanged
@@ -25,6 +30,8 @@
 
 mod alerts;
 pub mod charset;
+#[cfg(feature = "browser")]
+pub mod chromium;
 mod config;
 pub mod dedupe_step;
 pub mod discovery;
@@ -35,6 +42,7 @@ pub mod html;
 pub mod http;
 pub mod jobs;
 mod model;
+pub mod render;
 pub mod schedule;
 pub mod scrape;
 mod service;
@@ -49,6 +57,7 @@ pub use model::{
     EndpointId, EndpointInput, EndpointPatch, Fingerprint, MonitoredEndpoint, ScrapeLog, ScrapeLogFilter, ScrapeLogId,
     ScrapeStats, ScrapeStatus, DEFAULT_CHECK_FREQUENCY_HOURS,
 };
+pub use render::{default_renderer, NoRenderer, RenderError, RenderedPage, Renderer};
 pub use scrape::{scrape_page, PageScrape, PriorState, ScrapeError, ScrapeLimits};
 pub use service::{
     monitor_principal, DiscoveryOutcome, DueRun, MonitoringService, FAILURE_RATE_ALERT_EVENT, SCRAPE_DUE_ENDPOINTS,

@@ -13,7 +13,8 @@ use url::Url;
 use super::charset::decode_html;
 use super::extractor::{Extractor, TextSource};
 use super::fetch::{FetchError, FetchRequest, Fetcher, Validators};
-use super::html::{content_hash, parse_page, sha256_hex, HtmlError, Link};
+use super::html::{content_hash, parse_page, sha256_hex, HtmlError, Link, ParsedPage};
+use super::render::{RenderError, Renderer};
 use crate::dedupe::simhash;
 use crate::extraction::{pdf_text, Extraction, Hints, PdfLimits};
 
@@ -26,11 +27,18 @@ pub struct ScrapeLimits {
     pub max_pdfs: usize,
     /// Bounds of PDF reading; `max_input_bytes` also caps the download.
     pub pdf: PdfLimits,
+    /// A page whose visible text has fewer non-whitespace characters than
+    /// this is "suspiciously small" and is rendered in the browser
+    /// fallback (default 100): bot walls and script-filled pages ship an
+    /// empty shell ("Loading…", "Please enable JavaScript"), while any page
+    /// that lists a certificate has more text than that. 0 turns the
+    /// small-body fallback off (403 and connection errors still trigger it).
+    pub min_visible_chars: usize,
 }
 
 impl Default for ScrapeLimits {
     fn default() -> Self {
-        Self { max_page_bytes: 5 << 20, max_pdfs: 50, pdf: PdfLimits::default() }
+        Self { max_page_bytes: 5 << 20, max_pdfs: 50, pdf: PdfLimits::default(), min_visible_chars: 100 }
     }
 }
 
@@ -136,9 +144,29 @@ pub enum ScrapeError {
     /// The page could not be fetched.
     #[error("fetching the page failed: {0}")]
     Fetch(FetchError),
+    /// The page could not be fetched and the browser fallback could not
+    /// render it either.
+    #[error("fetching the page failed: {error}; {fallback}")]
+    FetchAndRender {
+        /// What HTTP said.
+        error: FetchError,
+        /// The note on the fallback ("browser fallback unavailable: …").
+        fallback: String,
+    },
     /// The page could not be parsed.
     #[error("parsing the page failed: {0}")]
     Html(HtmlError),
+}
+
+impl ScrapeError {
+    /// Notes for the scrape log beyond the message (what the browser
+    /// fallback did).
+    pub fn notes(&self) -> Vec<String> {
+        match self {
+            ScrapeError::FetchAndRender { fallback, .. } => vec![fallback.clone()],
+            _ => Vec::new(),
+        }
+    }
 }
 
 // Not `#[from]`: that would also make the inner error the `source`, and
@@ -156,8 +184,17 @@ impl From<HtmlError> for ScrapeError {
 
 /// Scrapes `url`: the page must be fetched and parsed (else the error),
 /// linked PDFs are handled one by one (a failing PDF is recorded, not fatal).
+///
+/// Browser fallback: when the page answers 403, connecting fails (not an
+/// SSRF refusal: the browser would be refused too), or its visible text is
+/// shorter than [`ScrapeLimits::min_visible_chars`], the page is rendered
+/// through `renderer` and the rendered HTML is used. When that fails (no
+/// browser in the build or on the machine, or it failed too) the scrape
+/// carries on with what HTTP returned — or fails with HTTP's error — and
+/// the notes say why.
 pub async fn scrape_page(
     fetcher: &dyn Fetcher,
+    renderer: &dyn Renderer,
     extractor: &dyn Extractor,
     url: &Url,
     prior: &PriorState,
@@ -165,19 +202,7 @@ pub async fn scrape_page(
     reference_date: Option<NaiveDate>,
 ) -> Result<PageScrape, ScrapeError> {
     let mut notes = Vec::new();
-    let page = fetcher.fetch(FetchRequest::new(url.clone(), limits.max_page_bytes)).await?;
-    notes.push(format!(
-        "fetched {} (HTTP {}, {} bytes, {} attempt(s))",
-        page.final_url,
-        page.status,
-        page.body.len(),
-        page.attempts
-    ));
-    let decoded = decode_html(&page.body, page.content_type.as_deref());
-    if let Some(n) = &decoded.note {
-        notes.push(n.clone());
-    }
-    let parsed = parse_page(&decoded.text, &page.final_url)?;
+    let (final_url, parsed) = fetch_or_render(fetcher, renderer, url, limits, &mut notes).await?;
     let hash = content_hash(&parsed.text);
     let page_changed = prior.content_hash.as_deref() != Some(hash.as_str());
     notes.push(format!(
@@ -214,7 +239,90 @@ pub async fn scrape_page(
         }
         pdfs.push(result);
     }
-    Ok(PageScrape { final_url: page.final_url.to_string(), content_hash: hash, page_changed, pdfs, candidates, notes })
+    Ok(PageScrape { final_url: final_url.to_string(), content_hash: hash, page_changed, pdfs, candidates, notes })
+}
+
+/// Why the browser fallback is tried.
+fn fallback_reason(e: &FetchError) -> Option<String> {
+    match e {
+        FetchError::Status(403) => Some("HTTP 403".to_owned()),
+        FetchError::Connect(msg) => Some(format!("a connection error ({msg})")),
+        _ => None,
+    }
+}
+
+/// Fetches and parses the page, falling back to the renderer when HTTP
+/// was refused (403), failed to connect or gave an almost empty page.
+async fn fetch_or_render(
+    fetcher: &dyn Fetcher,
+    renderer: &dyn Renderer,
+    url: &Url,
+    limits: &ScrapeLimits,
+    notes: &mut Vec<String>,
+) -> Result<(Url, ParsedPage), ScrapeError> {
+    let (http, reason) = match fetcher.fetch(FetchRequest::new(url.clone(), limits.max_page_bytes)).await {
+        Ok(page) => {
+            notes.push(format!(
+                "fetched {} (HTTP {}, {} bytes, {} attempt(s))",
+                page.final_url,
+                page.status,
+                page.body.len(),
+                page.attempts
+            ));
+            let decoded = decode_html(&page.body, page.content_type.as_deref());
+            if let Some(n) = &decoded.note {
+                notes.push(n.clone());
+            }
+            let parsed = parse_page(&decoded.text, &page.final_url)?;
+            let visible = parsed.text.chars().filter(|c| !c.is_whitespace()).count();
+            if visible >= limits.min_visible_chars {
+                return Ok((page.final_url, parsed));
+            }
+            let reason = format!("only {visible} visible character(s) over HTTP");
+            (Ok((page.final_url, parsed)), reason)
+        }
+        Err(e) => match fallback_reason(&e) {
+            Some(reason) => {
+                notes.push(format!("fetching {url} failed: {e}"));
+                (Err(e), reason)
+            }
+            None => return Err(e.into()),
+        },
+    };
+    match renderer.render(url).await {
+        Ok(rendered) => {
+            notes.push(format!(
+                "rendered with {} after {reason} ({} bytes of HTML from {})",
+                renderer.name(),
+                rendered.html.len(),
+                rendered.final_url
+            ));
+            if !rendered.blocked.is_empty() {
+                notes.push(format!(
+                    "the browser refused {} request(s) of the page: {}",
+                    rendered.blocked.len(),
+                    rendered.blocked.join("; ")
+                ));
+            }
+            let parsed = parse_page(&rendered.html, &rendered.final_url)?;
+            Ok((rendered.final_url, parsed))
+        }
+        Err(e) => {
+            let note = match &e {
+                RenderError::Unavailable(why) => {
+                    format!("browser fallback unavailable: {why}; used the HTTP response")
+                }
+                other => format!("browser fallback after {reason} failed: {other}; used the HTTP response"),
+            };
+            match http {
+                Ok(page) => {
+                    notes.push(note);
+                    Ok(page)
+                }
+                Err(error) => Err(ScrapeError::FetchAndRender { error, fallback: note }),
+            }
+        }
+    }
 }
 
 /// Fetches one PDF (conditionally when validators are known) and extracts
