@@ -12,6 +12,7 @@ use std::time::Duration as StdDuration;
 use certwatch_core::authz::Principal;
 use certwatch_core::certificates::{CertificateInput, CertificateQuery, CertificateStatus, Provenance};
 use certwatch_core::dedupe::normalize_number;
+use certwatch_core::extraction::{default_ocr, NoOcr};
 use certwatch_core::ids::OrganizationId;
 use certwatch_core::jobs::JobStatus;
 use certwatch_core::monitoring::{
@@ -205,6 +206,39 @@ async fn scraping(w: World) {
     assert_eq!(statuses, [ScrapeStatus::Success, ScrapeStatus::NoChange, ScrapeStatus::Success]);
     let health = w.app.monitoring().health(&w.p).await.expect("health");
     assert_eq!((health.total, health.failed), (3, 0));
+}
+
+/// A scanned PDF (no text layer) in a build without OCR: the scrape
+/// succeeds, creates nothing from the scan, and its log says the scan went
+/// unread because OCR is not available. (`tests/extraction_ocr.rs` runs the
+/// same scrape with Tesseract and gets the certificate.)
+#[tokio::test]
+async fn scanned_pdf_without_ocr() {
+    let mut w = world(Backend::Sqlite).await;
+    assert_eq!(
+        default_ocr().available(),
+        cfg!(feature = "ocr"),
+        "the default OCR must be Tesseract exactly when the `ocr` feature is on"
+    );
+    // What a build without the `ocr` feature has (so this test holds in
+    // the OCR build too).
+    w.cfg.ocr = Arc::new(NoOcr);
+    let org = w.org("Scan Holder GmbH", None).await;
+    let e = w.endpoint(org, w.farm.put_document_page("/scan/downloads.html", "doc-002.pdf")).await;
+    let log = w.scrape(&e).await;
+    assert_eq!(log.status, ScrapeStatus::Success, "{log:#?}");
+    assert!(log.error_message.is_none(), "an unread scan is not a failure: {log:#?}");
+    assert_eq!(log.certificates_found, 0, "{log:#?}");
+    assert!(w.numbers(org).await.is_empty());
+    assert!(log.notes[0].contains("OCR not available in this build"), "{:#?}", log.notes);
+    let pdf = w.farm.url("/docs/doc-002.pdf");
+    assert!(
+        log.notes.iter().any(|n| n.contains(&pdf)
+            && n.contains("a scanned PDF (no text layer)")
+            && n.contains("OCR not available in this build")),
+        "{:#?}",
+        log.notes
+    );
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use super::extractor::{Extractor, RuleBasedExtractor};
 use super::fetch::{FetchError, FetchRequest, FetchResponse, Fetcher};
 use super::http::{FetchConfig, ReqwestFetcher};
 use super::scrape::ScrapeLimits;
+use crate::extraction::{default_ocr, Ocr};
 
 /// Monitoring settings and adapters.
 #[derive(Clone)]
@@ -18,6 +19,10 @@ pub struct MonitoringConfig {
     pub fetcher: Arc<dyn Fetcher>,
     /// How fields are read out of text.
     pub extractor: Arc<dyn Extractor>,
+    /// How scanned PDFs (and documents that turn out to be images) are
+    /// read: [`default_ocr`], Tesseract with the `ocr` feature, else none
+    /// (scrape logs then say the scan could not be read).
+    pub ocr: Arc<dyn Ocr>,
     /// Bounds of one scrape.
     pub limits: ScrapeLimits,
     /// Bounds of one discovery run.
@@ -36,6 +41,7 @@ impl std::fmt::Debug for MonitoringConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MonitoringConfig")
             .field("extractor", &self.extractor.name())
+            .field("ocr_available", &self.ocr.available())
             .field("limits", &self.limits)
             .field("max_concurrency", &self.max_concurrency)
             .field("per_host_concurrency", &self.per_host_concurrency)
@@ -56,6 +62,7 @@ impl MonitoringConfig {
         Self {
             fetcher,
             extractor: Arc::new(RuleBasedExtractor),
+            ocr: default_ocr(),
             limits: ScrapeLimits::default(),
             discovery: DiscoveryLimits::default(),
             max_concurrency: 8,
