@@ -139,9 +139,10 @@ impl Scores {
         for field in FIELDS {
             let (g, w) = (got(extraction, field), want(label, field));
             let hit = g == w;
-            for tally in
-                [self.by_field.entry(field).or_default(), self.by_language.entry((language.clone(), field)).or_default()]
-            {
+            for tally in [
+                self.by_field.entry(field).or_default(),
+                self.by_language.entry((language.clone(), field)).or_default(),
+            ] {
                 tally.total += 1;
                 tally.hits += usize::from(hit);
             }
@@ -175,7 +176,11 @@ impl Scores {
                 t.rate() * 100.0,
                 lang("en"),
                 lang("de"),
-                if BUDGETED.contains(&field) { format!("  (budget ≥ {:.0}%)", budget * 100.0) } else { String::new() }
+                if BUDGETED.contains(&field) {
+                    format!("  (budget ≥ {:.0}%)", budget * 100.0)
+                } else {
+                    String::new()
+                }
             );
         }
         println!("misses ({}):", self.misses.len());

@@ -48,8 +48,9 @@ fn ocr_meets_the_extraction_budget() {
     for label in &labels {
         let file = label["file"].as_str().expect("file");
         let started = Instant::now();
-        let text = read_text(&corpus_file(label), &ocr, &PdfLimits::default())
-            .unwrap_or_else(|e| panic!("{file}: {e} (is tesseract-ocr-eng/-deu installed? scripts/test-ocr installs it)"));
+        let text = read_text(&corpus_file(label), &ocr, &PdfLimits::default()).unwrap_or_else(|e| {
+            panic!("{file}: {e} (is tesseract-ocr-eng/-deu installed? scripts/test-ocr installs it)")
+        });
         ocr_time += started.elapsed();
         pages += text.pages;
         if let Some(dir) = std::env::var_os("CERTWATCH_OCR_TEXT_DIR") {
@@ -81,6 +82,28 @@ fn ocr_meets_the_extraction_budget() {
     assert!(negatives > 0, "the corpus has no negative scans or images");
     assert!(false_certificates.is_empty(), "negatives taken for certificates: {false_certificates:#?}");
     scores.assert_budget(BUDGET);
+}
+
+/// `certwatch extract`'s core in an OCR build: an image is read by OCR and
+/// its fields come back with the text source `ocr`.
+#[tokio::test]
+async fn extract_document_reads_an_image_by_ocr() {
+    use certwatch_core::monitoring::{extract_document, RuleBasedExtractor};
+    let label = corpus_documents().into_iter().find(|l| l["file"] == "doc-037.png").expect("label");
+    let got = extract_document(
+        &corpus_file(&label),
+        "doc-037.png",
+        &RuleBasedExtractor,
+        &default_ocr(),
+        &PdfLimits::default(),
+        label["reference_date"].as_str().and_then(|d| d.parse().ok()),
+    )
+    .await;
+    assert_eq!(got.text_source, TextSource::Ocr, "{got:#?}");
+    assert!(got.is_certificate, "{got:#?}");
+    let number = got.fields.as_ref().and_then(|f| f.certificate_number.as_ref()).map(|n| n.value.clone());
+    assert_eq!(number.as_deref(), label["certificate_number"].as_str(), "{got:#?}");
+    assert_eq!(serde_json::to_value(&got).expect("json")["text_source"], "ocr");
 }
 
 /// The scan a scrape reads by OCR (a German DQS certificate).

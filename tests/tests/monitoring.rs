@@ -241,6 +241,36 @@ async fn scanned_pdf_without_ocr() {
     );
 }
 
+/// `certwatch extract`'s core: each kind of document names its text
+/// source, and a scan or an image in a build without OCR says why it was
+/// not read instead of pretending it is no certificate.
+#[tokio::test]
+async fn extract_document_names_the_text_source() {
+    use certwatch_core::extraction::{Ocr, PdfLimits, TextSource};
+    use certwatch_core::monitoring::{extract_document, RuleBasedExtractor};
+    let docs = corpus_dir().join("docs");
+    let no_ocr: Arc<dyn Ocr> = Arc::new(NoOcr);
+    let read = |name: &str| std::fs::read(docs.join(name)).expect("corpus document");
+    let limits = PdfLimits::default();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1);
+    let text =
+        extract_document(&read("doc-001.pdf"), "doc-001.pdf", &RuleBasedExtractor, &no_ocr, &limits, today).await;
+    assert_eq!(text.text_source, TextSource::PdfText, "{text:#?}");
+    assert!(text.is_certificate && text.fields.is_some() && text.pages == Some(2), "{text:#?}");
+    for scan in ["doc-002.pdf", "doc-003.png", "doc-005.jpg"] {
+        let got = extract_document(&read(scan), scan, &RuleBasedExtractor, &no_ocr, &limits, today).await;
+        assert_eq!(got.text_source, TextSource::OcrUnavailable, "{scan}: {got:#?}");
+        assert!(!got.is_certificate && got.fields.is_none(), "{scan}: {got:#?}");
+        assert!(got.note.as_deref().is_some_and(|n| n.contains("OCR not available in this build")), "{scan}: {got:#?}");
+        let json = serde_json::to_value(&got).expect("json");
+        assert_eq!(json["text_source"], "ocr_unavailable");
+    }
+    let page = std::fs::read(corpus_dir().join("web/redbridge-cable-systems/quality/certificates.html")).expect("page");
+    let html = extract_document(&page, "certificates.html", &RuleBasedExtractor, &no_ocr, &limits, today).await;
+    assert_eq!(html.text_source, TextSource::Html);
+    assert!(!html.mentions.is_empty(), "{html:#?}");
+}
+
 #[tokio::test]
 async fn scheduling_and_alerts_sqlite() {
     scheduling_and_alerts(world(Backend::Sqlite).await).await;

@@ -98,10 +98,8 @@ fn comma_gaps(cell: &str) -> String {
     let chars: Vec<char> = cell.chars().collect();
     let mut out = String::with_capacity(cell.len());
     for (i, &c) in chars.iter().enumerate() {
-        let gap = c == ','
-            && i > 0
-            && chars[i - 1].is_lowercase()
-            && chars.get(i + 1).is_some_and(|n| n.is_uppercase());
+        let gap =
+            c == ',' && i > 0 && chars[i - 1].is_lowercase() && chars.get(i + 1).is_some_and(|n| n.is_uppercase());
         out.push(if gap { ' ' } else { c });
     }
     out
@@ -110,10 +108,17 @@ fn comma_gaps(cell: &str) -> String {
 /// The OCR text of one page, cleaned line by line: cells of stray marks
 /// are dropped anywhere; a lone character is dropped when it sits between
 /// two other cells (at the start or end of a line it may be a row number
-/// or a value); stray-mark words are trimmed from the ends of cells.
-/// Cells are joined again by three spaces, so the rules see the same
+/// or a value); stray-mark words are trimmed from the ends of cells, and
+/// the double spaces Tesseract keeps inside a cell ("EMS  367805") become
+/// one. Cells are joined again by three spaces, so the rules see the same
 /// boundaries.
 pub fn clean_ocr_text(text: &str) -> String {
+    // Form feeds separate pages (and readings); they are white space to
+    // `trim`, so each page is cleaned on its own and they are put back.
+    text.split('\u{c}').map(clean_page).collect::<Vec<_>>().join("\u{c}")
+}
+
+fn clean_page(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for (n, line) in text.split('\n').enumerate() {
         if n > 0 {
@@ -127,7 +132,7 @@ pub fn clean_ocr_text(text: &str) -> String {
             .iter()
             .enumerate()
             .filter(|&(i, c)| !(i > 0 && i < last && lone_char(c)))
-            .map(|(_, c)| comma_gaps(c))
+            .map(|(_, c)| comma_gaps(&c.split_whitespace().collect::<Vec<_>>().join(" ")))
             .collect();
         out.push_str(&kept.join("   "));
     }
@@ -143,12 +148,19 @@ mod tests {
     #[test]
     fn stray_marks_between_label_and_value_go() {
         assert_eq!(clean_ocr_text("Zertifikat-Nr.:      3        2      DE071608-3"), "Zertifikat-Nr.:   DE071608-3");
-        assert_eq!(clean_ocr_text("Ausstellungsdatum:          a         14.06.2025"), "Ausstellungsdatum:   14.06.2025");
+        assert_eq!(
+            clean_ocr_text("Ausstellungsdatum:          a         14.06.2025"),
+            "Ausstellungsdatum:   14.06.2025"
+        );
         assert_eq!(clean_ocr_text("Version:     ;     ="), "Version:");
         assert_eq!(clean_ocr_text("342900 ISM      2       15.01.2025"), "342900 ISM   15.01.2025");
         assert_eq!(clean_ocr_text("Keller Druckguss GmbH '"), "Keller Druckguss GmbH");
         assert_eq!(clean_ocr_text("‘     \" Intertek Testing"), "Intertek Testing");
         assert_eq!(clean_ocr_text("Issuing,Date:      May 8, 2026"), "Issuing Date:   May 8, 2026");
+        assert_eq!(
+            clean_ocr_text("Holds Certificate Number:     EMS  367805"),
+            "Holds Certificate Number:   EMS 367805"
+        );
     }
 
     #[test]
@@ -165,6 +177,7 @@ mod tests {
             assert_eq!(clean_ocr_text(line), line);
         }
         assert_eq!(clean_ocr_text("a\n\nb\u{c}c"), "a\n\nb\u{c}c");
+        assert_eq!(clean_ocr_text("a   ;\n\u{c}\n'   b"), "a\n\u{c}\nb");
     }
 
     proptest! {
@@ -172,6 +185,7 @@ mod tests {
         fn never_panics_and_keeps_line_count(s in "[a-zA-Z0-9 ,.:;'|=\n\t\u{c}äöüß-]{0,200}") {
             let cleaned = clean_ocr_text(&s);
             prop_assert_eq!(cleaned.split('\n').count(), s.split('\n').count());
+            prop_assert_eq!(clean_ocr_text(&cleaned), cleaned);
         }
     }
 }

@@ -3,8 +3,8 @@
 //! [`crate::extraction::extract_fields`] (no network); an LLM adapter can
 //! implement the same trait.
 
-use async_trait::async_trait;
 use crate::extraction::{extract_fields, Extraction, Hints};
+use async_trait::async_trait;
 
 // Where text came from is decided by the shared reading path.
 pub use crate::extraction::TextSource;

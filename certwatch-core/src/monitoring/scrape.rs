@@ -293,11 +293,7 @@ async fn scrape_pdf(ctx: &PdfContext<'_>, link: &Link, notes: &mut Vec<String>) 
         }
     };
     if read.source == TextSource::Ocr {
-        notes.push(format!(
-            "PDF {key}: read by OCR ({} page(s), {} ms)",
-            read.pages,
-            started.elapsed().as_millis()
-        ));
+        notes.push(format!("PDF {key}: read by OCR ({} page(s), {} ms)", read.pages, started.elapsed().as_millis()));
     }
     let text = read.text;
     let filename = link.url.path_segments().and_then(|mut s| s.next_back()).map(str::to_owned);

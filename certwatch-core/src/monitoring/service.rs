@@ -304,19 +304,17 @@ impl<'a> MonitoringService<'a> {
         };
         let today = self.app.clock().today();
         let outcome = match Url::parse(&endpoint.url) {
-            Ok(url) => {
-                scrape_page(
-                    cfg.fetcher.as_ref(),
-                    cfg.extractor.as_ref(),
-                    &cfg.ocr,
-                    &url,
-                    &prior,
-                    &cfg.limits,
-                    Some(today),
-                )
-                    .await
-                    .map_err(|e| e.to_string())
-            }
+            Ok(url) => scrape_page(
+                cfg.fetcher.as_ref(),
+                cfg.extractor.as_ref(),
+                &cfg.ocr,
+                &url,
+                &prior,
+                &cfg.limits,
+                Some(today),
+            )
+            .await
+            .map_err(|e| e.to_string()),
             Err(e) => Err(format!("invalid URL: {e}")),
         };
         let mut updated = endpoint.clone();
