@@ -13,7 +13,7 @@
 //! [`read_text`] is the one path from a document's bytes to its text, used
 //! by bulk upload, monitoring scrapes and `certwatch extract`: the PDF text
 //! layer, else OCR of a scan's page images ([`pdf_images`]) or of an image
-//! through the [`Ocr`] port (Tesseract in [`tesseract`] with the cargo
+//! through the [`Ocr`] port (Tesseract in `tesseract` with the cargo
 //! feature `ocr`, see [`default_ocr`]).
 
 mod document_text;

@@ -1,7 +1,7 @@
 //! The OCR port: how images (photos, scans, the page images of scanned
 //! PDFs) become text. Bulk upload and monitoring both read documents
 //! through [`read_text`](super::read_text), which calls this port; the
-//! Tesseract adapter is [`tesseract`](super::tesseract) behind the cargo
+//! Tesseract adapter is `extraction::tesseract` behind the cargo
 //! feature `ocr`, and [`default_ocr`] picks what the build has.
 
 use std::sync::Arc;
