@@ -5,22 +5,24 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use certwatch_core::extraction::PdfLimits;
+use certwatch_core::extraction::{default_ocr, PdfLimits};
 use certwatch_core::monitoring::{
     default_renderer, extract_document, scrape_page, FetchConfig, PriorState, ReqwestFetcher, RuleBasedExtractor,
     ScrapeLimits,
 };
 use serde_json::json;
 
-/// Prints one JSON object per file: the text source used and every field
-/// with its confidence, or `is_certificate: false`.
+/// Prints one JSON object per file: the text source used (`pdf_text`,
+/// `ocr`, `html`, or `ocr_unavailable` when the build has no OCR) and every
+/// field with its confidence, or `is_certificate: false`.
 pub async fn extract(files: Vec<PathBuf>) -> anyhow::Result<()> {
     let limits = PdfLimits::default();
+    let ocr = default_ocr();
     let today = chrono::Utc::now().date_naive();
     for path in files {
         let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let got = extract_document(&bytes, &name, &RuleBasedExtractor, &limits, Some(today)).await;
+        let got = extract_document(&bytes, &name, &RuleBasedExtractor, &ocr, &limits, Some(today)).await;
         let mut out = serde_json::to_value(&got)?;
         out["file"] = json!(path.display().to_string());
         println!("{}", serde_json::to_string(&out)?);
@@ -40,6 +42,7 @@ pub async fn scrape_dry_run(url: &str, allow: Vec<ipnet::IpNet>) -> anyhow::Resu
         &fetcher,
         renderer.as_ref(),
         &RuleBasedExtractor,
+        &default_ocr(),
         &url,
         &PriorState::default(),
         &ScrapeLimits::default(),

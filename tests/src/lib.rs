@@ -7,6 +7,7 @@
 //! fail with a message that says how to provide one — they never skip.
 
 pub mod bulk;
+pub mod field_accuracy;
 pub mod http;
 pub mod seed;
 pub mod site_farm;

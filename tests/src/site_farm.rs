@@ -163,6 +163,19 @@ impl SiteFarm {
         }
     }
 
+    /// Serves a page at `path` that links the corpus document `doc` (e.g.
+    /// `doc-002.pdf`, a scan) and says nothing else about it, so whatever
+    /// a scrape learns of the certificate comes from the document. Returns
+    /// the page's URL.
+    pub fn put_document_page(&self, path: &str, doc: &str) -> String {
+        let html = format!(
+            "<html><head><title>Downloads</title></head><body><h1>Downloads</h1>\
+             <p><a href=\"/docs/{doc}\">Certificate (PDF)</a></p></body></html>"
+        );
+        self.put(path, html.into_bytes(), "text/html; charset=utf-8");
+        self.url(path)
+    }
+
     /// Serves a 302 to `to` at `path`.
     pub fn redirect(&self, path: &str, to: &str) {
         if let Ok(mut st) = self.state.lock() {

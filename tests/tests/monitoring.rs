@@ -12,6 +12,7 @@ use std::time::Duration as StdDuration;
 use certwatch_core::authz::Principal;
 use certwatch_core::certificates::{CertificateInput, CertificateQuery, CertificateStatus, Provenance};
 use certwatch_core::dedupe::normalize_number;
+use certwatch_core::extraction::{default_ocr, NoOcr};
 use certwatch_core::ids::OrganizationId;
 use certwatch_core::jobs::JobStatus;
 use certwatch_core::monitoring::{
@@ -207,6 +208,69 @@ async fn scraping(w: World) {
     assert_eq!(statuses, [ScrapeStatus::Success, ScrapeStatus::NoChange, ScrapeStatus::Success]);
     let health = w.app.monitoring().health(&w.p).await.expect("health");
     assert_eq!((health.total, health.failed), (3, 0));
+}
+
+/// A scanned PDF (no text layer) in a build without OCR: the scrape
+/// succeeds, creates nothing from the scan, and its log says the scan went
+/// unread because OCR is not available. (`tests/extraction_ocr.rs` runs the
+/// same scrape with Tesseract and gets the certificate.)
+#[tokio::test]
+async fn scanned_pdf_without_ocr() {
+    let mut w = world(Backend::Sqlite).await;
+    assert_eq!(
+        default_ocr().available(),
+        cfg!(feature = "ocr"),
+        "the default OCR must be Tesseract exactly when the `ocr` feature is on"
+    );
+    // What a build without the `ocr` feature has (so this test holds in
+    // the OCR build too).
+    w.cfg.ocr = Arc::new(NoOcr);
+    let org = w.org("Scan Holder GmbH", None).await;
+    let e = w.endpoint(org, w.farm.put_document_page("/scan/downloads.html", "doc-002.pdf")).await;
+    let log = w.scrape(&e).await;
+    assert_eq!(log.status, ScrapeStatus::Success, "{log:#?}");
+    assert!(log.error_message.is_none(), "an unread scan is not a failure: {log:#?}");
+    assert_eq!(log.certificates_found, 0, "{log:#?}");
+    assert!(w.numbers(org).await.is_empty());
+    assert!(log.notes[0].contains("OCR not available in this build"), "{:#?}", log.notes);
+    let pdf = w.farm.url("/docs/doc-002.pdf");
+    assert!(
+        log.notes.iter().any(|n| n.contains(&pdf)
+            && n.contains("a scanned PDF (no text layer)")
+            && n.contains("OCR not available in this build")),
+        "{:#?}",
+        log.notes
+    );
+}
+
+/// `certwatch extract`'s core: each kind of document names its text
+/// source, and a scan or an image in a build without OCR says why it was
+/// not read instead of pretending it is no certificate.
+#[tokio::test]
+async fn extract_document_names_the_text_source() {
+    use certwatch_core::extraction::{Ocr, PdfLimits, TextSource};
+    use certwatch_core::monitoring::{extract_document, RuleBasedExtractor};
+    let docs = corpus_dir().join("docs");
+    let no_ocr: Arc<dyn Ocr> = Arc::new(NoOcr);
+    let read = |name: &str| std::fs::read(docs.join(name)).expect("corpus document");
+    let limits = PdfLimits::default();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1);
+    let text =
+        extract_document(&read("doc-001.pdf"), "doc-001.pdf", &RuleBasedExtractor, &no_ocr, &limits, today).await;
+    assert_eq!(text.text_source, TextSource::PdfText, "{text:#?}");
+    assert!(text.is_certificate && text.fields.is_some() && text.pages == Some(2), "{text:#?}");
+    for scan in ["doc-002.pdf", "doc-003.png", "doc-005.jpg"] {
+        let got = extract_document(&read(scan), scan, &RuleBasedExtractor, &no_ocr, &limits, today).await;
+        assert_eq!(got.text_source, TextSource::OcrUnavailable, "{scan}: {got:#?}");
+        assert!(!got.is_certificate && got.fields.is_none(), "{scan}: {got:#?}");
+        assert!(got.note.as_deref().is_some_and(|n| n.contains("OCR not available in this build")), "{scan}: {got:#?}");
+        let json = serde_json::to_value(&got).expect("json");
+        assert_eq!(json["text_source"], "ocr_unavailable");
+    }
+    let page = std::fs::read(corpus_dir().join("web/redbridge-cable-systems/quality/certificates.html")).expect("page");
+    let html = extract_document(&page, "certificates.html", &RuleBasedExtractor, &no_ocr, &limits, today).await;
+    assert_eq!(html.text_source, TextSource::Html);
+    assert!(!html.mentions.is_empty(), "{html:#?}");
 }
 
 #[tokio::test]

@@ -11,8 +11,10 @@
 //! * [`matching`] — organization matching (identifiers, then names without
 //!   legal forms);
 //! * [`pipeline`] — the pure processing steps and the auto-match decision;
-//! * [`pdf_images`] — page images of scanned PDFs for OCR;
-//! * [`ports`] — [`BlobStore`], [`Ocr`], [`BulkUploadRepo`];
+//! * [`ports`] — [`BlobStore`], [`BulkUploadRepo`], and [`Ocr`] (re-exported
+//!   from [`extraction`](crate::extraction), whose `read_text` reads every
+//!   file; [`pdf_images`] and, with the `ocr` feature, `tesseract` are
+//!   re-exported from there too, for older paths);
 //! * [`service`] — [`BulkUploadService`]; [`job`] — its job; [`quality`] —
 //!   metrics.
 
@@ -21,17 +23,15 @@ pub mod filetype;
 pub mod job;
 pub mod matching;
 pub mod model;
-pub mod pdf_images;
 pub mod pipeline;
 pub mod ports;
 pub mod quality;
 pub mod service;
 pub mod status;
+
+pub use crate::extraction::pdf_images;
 #[cfg(feature = "ocr")]
-pub mod tesseract;
-
-use std::sync::Arc;
-
+pub use crate::extraction::tesseract;
 pub use filename::{filename_hints, sanitize_filename, FilenameHints, MAX_FILENAME_CHARS};
 pub use filetype::{check_upload, pdf_has_javascript, FileRefusal, FileType, MAX_FILE_BYTES};
 pub use job::ProcessUploadItem;
@@ -45,15 +45,4 @@ pub use service::{
 };
 pub use status::{BatchStatus, ItemStatus};
 
-/// The OCR engine of this build: Tesseract with the `ocr` feature, else
-/// [`NoOcr`] (scans and images then wait for review, saying why).
-pub fn default_ocr() -> Arc<dyn Ocr> {
-    #[cfg(feature = "ocr")]
-    {
-        Arc::new(tesseract::TesseractOcr)
-    }
-    #[cfg(not(feature = "ocr"))]
-    {
-        Arc::new(NoOcr)
-    }
-}
+pub use crate::extraction::default_ocr;

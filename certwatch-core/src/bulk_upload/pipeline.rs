@@ -1,6 +1,6 @@
 //! Processing one file, as pure steps over its bytes (the service does the
-//! IO around them): file-name hints → text (the PDF text layer, else OCR
-//! through the [`Ocr`] port) → fields ([`extract_fields`], the one
+//! IO around them): file-name hints → text ([`read_text`], shared with
+//! monitoring: the PDF text layer, else OCR through the [`Ocr`] port) → fields ([`extract_fields`], the one
 //! extraction code path, with the file name as extra evidence) →
 //! organization ([`match_organization`]) → the decision: auto-match when
 //! the overall confidence is at least [`AUTO_MATCH_THRESHOLD`] and every
@@ -12,10 +12,9 @@ use super::filename::filename_hints;
 use super::filetype::{pdf_has_javascript, FileType};
 use super::matching::{match_organization, MatchInput};
 use super::model::{ExtractedData, ExtractedValue};
-use super::pdf_images::page_images;
-use super::ports::{Ocr, OcrError};
+use super::ports::Ocr;
 use super::status::ItemStatus;
-use crate::extraction::{extract_fields, pdf_text, Field, Hints, PdfLimits};
+use crate::extraction::{extract_fields, read_text, Field, Hints, PdfLimits, TextError, TextSource};
 use crate::ids::OrganizationId;
 use crate::suppliers::Organization;
 
@@ -44,49 +43,6 @@ pub struct Processed {
     pub match_confidence: Option<f64>,
     /// What went wrong or limited the result.
     pub error: Option<String>,
-}
-
-/// The text of a file and where it came from, or why there is none.
-enum TextResult {
-    Text {
-        text: String,
-        source: &'static str,
-        pages: u32,
-    },
-    /// No OCR engine in this build: a human can still review the file.
-    NoOcr(String),
-    Failed(String),
-}
-
-fn read_text(bytes: &[u8], file_type: FileType, ocr: &dyn Ocr) -> TextResult {
-    let ocr_pages = |images: Vec<Vec<u8>>| -> TextResult {
-        let mut pages = Vec::with_capacity(images.len());
-        for img in &images {
-            match ocr.image_text(img) {
-                Ok(t) => pages.push(t),
-                Err(e @ OcrError::Unavailable) => return TextResult::NoOcr(e.to_string()),
-                Err(e) => return TextResult::Failed(e.to_string()),
-            }
-        }
-        let n = u32::try_from(pages.len()).unwrap_or(u32::MAX);
-        TextResult::Text { text: pages.join("\n\u{c}\n"), source: "ocr", pages: n }
-    };
-    if file_type.is_image() {
-        return ocr_pages(vec![bytes.to_vec()]);
-    }
-    match pdf_text(bytes, &PdfLimits::default()) {
-        Err(e) => TextResult::Failed(e.to_string()),
-        Ok(t) if t.has_text_layer => {
-            let pages = u32::try_from(t.pages.len()).unwrap_or(u32::MAX);
-            TextResult::Text { text: t.text(), source: "pdf_text", pages }
-        }
-        Ok(_) if !ocr.available() => TextResult::NoOcr(OcrError::Unavailable.to_string()),
-        Ok(_) => match page_images(bytes) {
-            Ok(images) if !images.is_empty() => ocr_pages(images),
-            Ok(_) => TextResult::Failed("the PDF has no text layer and no page image OCR can read".into()),
-            Err(e) => TextResult::Failed(e),
-        },
-    }
 }
 
 fn put<T: ToString>(data: &mut ExtractedData, name: &str, f: &Option<Field<T>>, source: &str) {
@@ -120,9 +76,12 @@ pub fn process(
     if file_type == FileType::Pdf && pdf_has_javascript(bytes) {
         data.warnings.push("pdf_contains_javascript: accepted as data, never executed".into());
     }
-    let (text, source, pages) = match read_text(bytes, file_type, ocr) {
-        TextResult::Text { text, source, pages } => (text, source, pages),
-        TextResult::NoOcr(why) => {
+    // `read_text` sniffs the signatures the upload check already matched
+    // against the extension, so it takes the file for what `file_type` says.
+    let (text, source, pages) = match read_text(bytes, ocr, &PdfLimits::default()) {
+        Ok(t) => (t.text, t.source, t.pages),
+        Err(why @ TextError::OcrUnavailable { .. }) => {
+            let why = why.to_string();
             data.missing = REQUIRED_FIELDS.iter().map(|f| (*f).to_owned()).collect();
             data.missing.push("organization".into());
             let input = MatchInput {
@@ -141,7 +100,7 @@ pub fn process(
                 error: Some(why),
             };
         }
-        TextResult::Failed(why) => {
+        Err(TextError::Unreadable(why)) => {
             return Processed {
                 status: ItemStatus::ExtractionFailed,
                 text: None,
@@ -152,12 +111,12 @@ pub fn process(
             }
         }
     };
-    data.text_source = Some(source.to_owned());
+    data.text_source = Some(source.as_str().to_owned());
     data.pages = pages;
     let extraction = extract_fields(&text, &Hints { filename: Some(filename.to_owned()), reference_date: Some(today) });
     let f = &extraction.fields;
     data.is_certificate = extraction.is_certificate;
-    let src = if source == "ocr" { "ocr" } else { "text" };
+    let src = if source == TextSource::Ocr { "ocr" } else { "text" };
     put(&mut data, "certificate_number", &f.certificate_number, src);
     put(&mut data, "certificate_type", &f.certificate_type, src);
     put(&mut data, "standard_text", &f.standard_text, src);

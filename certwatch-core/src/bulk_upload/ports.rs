@@ -67,39 +67,8 @@ pub fn is_valid_blob_key(key: &str) -> bool {
         && super::FileType::parse(ext).is_some()
 }
 
-/// Why OCR failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum OcrError {
-    /// This build has no OCR engine (the `ocr` cargo feature is off).
-    #[error("OCR not available in this build (build with the `ocr` feature and install Tesseract)")]
-    Unavailable,
-    /// The engine could not read the image.
-    #[error("OCR failed: {0}")]
-    Failed(String),
-}
-
-/// Reads text from images (English and German).
-pub trait Ocr: Send + Sync {
-    /// The text of one page image (PNG, JPEG, TIFF or WebP bytes).
-    fn image_text(&self, image: &[u8]) -> Result<String, OcrError>;
-    /// Whether an engine is present (false for [`NoOcr`]).
-    fn available(&self) -> bool {
-        true
-    }
-}
-
-/// The OCR of a build without the `ocr` feature: every call says so.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NoOcr;
-
-impl Ocr for NoOcr {
-    fn image_text(&self, _image: &[u8]) -> Result<String, OcrError> {
-        Err(OcrError::Unavailable)
-    }
-    fn available(&self) -> bool {
-        false
-    }
-}
+// The OCR port is shared with monitoring: it lives in `extraction`.
+pub use crate::extraction::ocr::{NoOcr, Ocr, OcrError};
 
 /// Upload batches and items. Tenant methods filter by the tenant they are
 /// given; [`BulkUploadRepo::upload_quality_rows`] with `None` is *system

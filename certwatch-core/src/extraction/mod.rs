@@ -9,11 +9,26 @@
 //! * [`extract_fields`] reads certificate fields (number, type, issuing
 //!   body, holder, dates, scope, sites) out of text with rules, English and
 //!   German, each field with a confidence and the text it came from.
+//!
+//! [`read_text`] is the one path from a document's bytes to its text, used
+//! by bulk upload, monitoring scrapes and `certwatch extract`: the PDF text
+//! layer, else OCR of a scan's page images ([`pdf_images`]) or of an image
+//! through the [`Ocr`] port (Tesseract in `tesseract` with the cargo
+//! feature `ocr`, see [`default_ocr`]).
 
+mod document_text;
 mod error;
+pub mod ocr;
+mod ocr_text;
 pub mod pdf;
+pub mod pdf_images;
 pub mod rules;
+#[cfg(feature = "ocr")]
+pub mod tesseract;
 
+pub use document_text::{read_text, read_text_blocking, DocumentKind, DocumentText, TextError, TextSource};
 pub use error::{ExtractionError, Limit};
+pub use ocr::{default_ocr, NoOcr, Ocr, OcrError};
+pub use ocr_text::clean_ocr_text;
 pub use pdf::{pdf_text, PdfLimits, PdfText};
 pub use rules::{extract_fields, ExtractedFields, Extraction, Field, Hints, Site};

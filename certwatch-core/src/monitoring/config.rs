@@ -11,6 +11,7 @@ use super::fetch::{FetchError, FetchRequest, FetchResponse, Fetcher};
 use super::http::{FetchConfig, ReqwestFetcher};
 use super::render::{NoRenderer, Renderer};
 use super::scrape::ScrapeLimits;
+use crate::extraction::{default_ocr, Ocr};
 
 /// Monitoring settings and adapters.
 #[derive(Clone)]
@@ -22,6 +23,10 @@ pub struct MonitoringConfig {
     pub renderer: Arc<dyn Renderer>,
     /// How fields are read out of text.
     pub extractor: Arc<dyn Extractor>,
+    /// How scanned PDFs (and documents that turn out to be images) are
+    /// read: [`default_ocr`], Tesseract with the `ocr` feature, else none
+    /// (scrape logs then say the scan could not be read).
+    pub ocr: Arc<dyn Ocr>,
     /// Bounds of one scrape.
     pub limits: ScrapeLimits,
     /// Bounds of one discovery run.
@@ -41,6 +46,7 @@ impl std::fmt::Debug for MonitoringConfig {
         f.debug_struct("MonitoringConfig")
             .field("extractor", &self.extractor.name())
             .field("renderer", &self.renderer.name())
+            .field("ocr_available", &self.ocr.available())
             .field("limits", &self.limits)
             .field("max_concurrency", &self.max_concurrency)
             .field("per_host_concurrency", &self.per_host_concurrency)
@@ -62,6 +68,7 @@ impl MonitoringConfig {
             fetcher,
             renderer: Arc::new(NoRenderer),
             extractor: Arc::new(RuleBasedExtractor),
+            ocr: default_ocr(),
             limits: ScrapeLimits::default(),
             discovery: DiscoveryLimits::default(),
             max_concurrency: 8,

@@ -1,6 +1,10 @@
 //! One document (PDF, HTML page or image) → text source and fields: what
-//! `certwatch extract` prints, with the same steps as a scrape (PDF text
-//! layer, HTML visible text and its per-row mentions, the extractor port).
+//! `certwatch extract` prints, with the same steps as a scrape and a bulk
+//! upload (the shared [`read_text`](crate::extraction::read_text): PDF text
+//! layer, else OCR; HTML visible text and its per-row mentions; the
+//! extractor port).
+
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -10,13 +14,17 @@ use super::charset::decode_html;
 use super::extractor::{Extractor, TextSource};
 use super::html::parse_page;
 use super::scrape::page_blocks;
-use crate::extraction::{pdf_text, ExtractedFields, Hints, PdfLimits};
+use crate::extraction::{read_text_blocking, DocumentKind, ExtractedFields, Hints, Ocr, PdfLimits, TextError};
 
 /// What one document yielded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DocumentExtraction {
-    /// Where the text came from.
+    /// Where the text came from (`pdf_text`, `ocr`, `html`, or
+    /// `ocr_unavailable` for a scan or image this build cannot read).
     pub text_source: TextSource,
+    /// Pages read (PDF pages, or page images for OCR); absent for HTML.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u32>,
     /// Whether the document is a certificate.
     pub is_certificate: bool,
     /// The fields, each with confidence and evidence (absent when the
@@ -33,45 +41,42 @@ pub struct DocumentExtraction {
 
 impl DocumentExtraction {
     fn unread(text_source: TextSource, note: String) -> Self {
-        Self { text_source, is_certificate: false, fields: None, mentions: Vec::new(), note: Some(note) }
+        Self { text_source, pages: None, is_certificate: false, fields: None, mentions: Vec::new(), note: Some(note) }
     }
 }
 
 /// Extracts `bytes` named `filename`; the kind is sniffed from the bytes
-/// (`%PDF`, PNG/JPEG signatures), else HTML.
+/// (`%PDF-`, image signatures), else HTML. Scans and images go to `ocr`.
 pub async fn extract_document(
     bytes: &[u8],
     filename: &str,
     extractor: &dyn Extractor,
+    ocr: &Arc<dyn Ocr>,
     limits: &PdfLimits,
     reference_date: Option<NaiveDate>,
 ) -> DocumentExtraction {
     let hints = Hints { filename: Some(filename.to_owned()), reference_date };
-    let head = &bytes[..bytes.len().min(1024)];
-    if head.windows(5).any(|w| w == b"%PDF-") {
-        return match pdf_text(bytes, limits) {
-            Err(e) => DocumentExtraction::unread(TextSource::PdfText, e.to_string()),
-            Ok(t) if !t.has_text_layer => DocumentExtraction::unread(
-                TextSource::OcrUnavailable,
-                "no text layer (a scan): OCR is not built in (feature `ocr`)".into(),
-            ),
-            Ok(t) => match extractor.extract(&t.text(), &hints).await {
-                Ok(ex) => DocumentExtraction {
-                    text_source: TextSource::PdfText,
-                    is_certificate: ex.is_certificate,
-                    fields: Some(ex.fields),
-                    mentions: Vec::new(),
-                    note: None,
-                },
-                Err(e) => DocumentExtraction::unread(TextSource::PdfText, e.to_string()),
-            },
+    let kind = DocumentKind::sniff(bytes);
+    if kind != DocumentKind::Other {
+        let guess = if kind == DocumentKind::Image { TextSource::Ocr } else { TextSource::PdfText };
+        let read = match read_text_blocking(bytes.to_vec(), ocr.clone(), limits.clone()).await {
+            Ok(t) => t,
+            Err(e @ TextError::OcrUnavailable { .. }) => {
+                return DocumentExtraction::unread(TextSource::OcrUnavailable, e.to_string())
+            }
+            Err(TextError::Unreadable(e)) => return DocumentExtraction::unread(guess, e),
         };
-    }
-    if head.starts_with(b"\x89PNG") || head.starts_with(b"\xff\xd8\xff") {
-        return DocumentExtraction::unread(
-            TextSource::OcrUnavailable,
-            "an image: OCR is not built in (feature `ocr`)".into(),
-        );
+        return match extractor.extract(&read.text, &hints).await {
+            Ok(ex) => DocumentExtraction {
+                text_source: read.source,
+                pages: Some(read.pages),
+                is_certificate: ex.is_certificate,
+                fields: Some(ex.fields),
+                mentions: Vec::new(),
+                note: None,
+            },
+            Err(e) => DocumentExtraction::unread(read.source, e.to_string()),
+        };
     }
     let base = Url::parse("file:///document").unwrap_or_else(|_| unreachable!());
     let page = match parse_page(&decode_html(bytes, None).text, &base) {
@@ -92,6 +97,7 @@ pub async fn extract_document(
     }
     DocumentExtraction {
         text_source: TextSource::Html,
+        pages: None,
         is_certificate: ex.is_certificate || !mentions.is_empty(),
         fields: Some(ex.fields),
         mentions,

@@ -3,22 +3,11 @@
 //! [`crate::extraction::extract_fields`] (no network); an LLM adapter can
 //! implement the same trait.
 
-use async_trait::async_trait;
-use serde::Serialize;
-
 use crate::extraction::{extract_fields, Extraction, Hints};
+use async_trait::async_trait;
 
-/// Where the text handed to the extractor came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TextSource {
-    /// The text layer of a PDF.
-    PdfText,
-    /// The visible text of an HTML page.
-    Html,
-    /// A scan or image that needs OCR, which this build does not have.
-    OcrUnavailable,
-}
+// Where text came from is decided by the shared reading path.
+pub use crate::extraction::TextSource;
 
 /// Why an extractor gave no answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -16,7 +16,9 @@
 //! 3. compare the SHA-256 of the visible text with the last one: unchanged
 //!    text is not extracted again (NO_CHANGE);
 //! 4. fetch each linked PDF, conditionally when validators are known;
-//!    only PDFs whose SHA-256 changed are extracted again;
+//!    only PDFs whose SHA-256 changed are read again, through
+//!    [`crate::extraction::read_text`] (the path bulk upload uses: text
+//!    layer, else OCR of a scan with [`MonitoringConfig::ocr`]);
 //! 5. extract fields through the [`Extractor`] port (default: the rules of
 //!    [`crate::extraction`]);
 //! 6. de-duplicate ([`dedupe_step`]: document hash, number, semantic,

@@ -1,10 +1,13 @@
 //! One scrape of one page, without the store: fetch the page, decide
-//! whether it changed, fetch and (re-)extract the PDFs that changed, and
-//! turn page text and PDFs into certificate candidates. The service
+//! whether it changed, fetch and (re-)extract the PDFs that changed (their
+//! text through [`read_text`](crate::extraction::read_text), the path bulk
+//! upload uses: the text layer, else OCR of a scan), and turn page text and
+//! PDFs into certificate candidates. The service
 //! persists the result; `certwatch scrape --dry-run` prints it. Both run
 //! exactly this code.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -16,7 +19,7 @@ use super::fetch::{FetchError, FetchRequest, Fetcher, Validators};
 use super::html::{content_hash, parse_page, sha256_hex, HtmlError, Link, ParsedPage};
 use super::render::{RenderError, Renderer};
 use crate::dedupe::simhash;
-use crate::extraction::{pdf_text, Extraction, Hints, PdfLimits};
+use crate::extraction::{read_text_blocking, Extraction, Hints, Ocr, PdfLimits, TextError};
 
 /// Bounds of one scrape.
 #[derive(Debug, Clone)]
@@ -61,9 +64,10 @@ pub enum PdfStatus {
     NotModified,
     /// Downloaded, same SHA-256 as last time: not extracted again.
     UnchangedHash,
-    /// New or changed, extracted.
+    /// New or changed, extracted (from its text layer, or by OCR: the
+    /// candidate's source and the scrape notes say which).
     Extracted,
-    /// New or changed, but without a text layer (needs OCR, unavailable).
+    /// New or changed, but a scan (or an image) and this build has no OCR.
     NoTextLayer,
     /// The link is broken (HTTP 404 or 410): noted, not a failure of the
     /// scrape (supplier pages often link documents that are gone).
@@ -183,7 +187,8 @@ impl From<HtmlError> for ScrapeError {
 }
 
 /// Scrapes `url`: the page must be fetched and parsed (else the error),
-/// linked PDFs are handled one by one (a failing PDF is recorded, not fatal).
+/// linked PDFs are handled one by one (a failing PDF is recorded, not fatal);
+/// scans among them are read by `ocr`.
 ///
 /// Browser fallback: when the page answers 403, connecting fails (not an
 /// SSRF refusal: the browser would be refused too), or its visible text is
@@ -196,6 +201,7 @@ pub async fn scrape_page(
     fetcher: &dyn Fetcher,
     renderer: &dyn Renderer,
     extractor: &dyn Extractor,
+    ocr: &Arc<dyn Ocr>,
     url: &Url,
     prior: &PriorState,
     limits: &ScrapeLimits,
@@ -232,8 +238,9 @@ pub async fn scrape_page(
     if links.len() > limits.max_pdfs {
         notes.push(format!("{} PDF links, only the first {} read", links.len(), limits.max_pdfs));
     }
+    let ctx = PdfContext { fetcher, extractor, ocr, prior, limits, reference_date };
     for link in links.into_iter().take(limits.max_pdfs) {
-        let (result, candidate) = scrape_pdf(fetcher, extractor, link, prior, limits, reference_date).await;
+        let (result, candidate) = scrape_pdf(&ctx, link, &mut notes).await;
         if let Some(c) = candidate {
             candidates.push(c);
         }
@@ -325,16 +332,20 @@ async fn fetch_or_render(
     }
 }
 
-/// Fetches one PDF (conditionally when validators are known) and extracts
-/// it when its bytes changed.
-async fn scrape_pdf(
-    fetcher: &dyn Fetcher,
-    extractor: &dyn Extractor,
-    link: &Link,
-    prior: &PriorState,
-    limits: &ScrapeLimits,
+/// What reading one linked PDF needs.
+struct PdfContext<'a> {
+    fetcher: &'a dyn Fetcher,
+    extractor: &'a dyn Extractor,
+    ocr: &'a Arc<dyn Ocr>,
+    prior: &'a PriorState,
+    limits: &'a ScrapeLimits,
     reference_date: Option<NaiveDate>,
-) -> (PdfResult, Option<Candidate>) {
+}
+
+/// Fetches one PDF (conditionally when validators are known) and extracts
+/// it when its bytes changed; how its text was read goes to `notes`.
+async fn scrape_pdf(ctx: &PdfContext<'_>, link: &Link, notes: &mut Vec<String>) -> (PdfResult, Option<Candidate>) {
+    let PdfContext { fetcher, extractor, ocr, prior, limits, reference_date } = *ctx;
     let key = link.url.as_str();
     let known_hash = prior.pdf_hashes.get(key).cloned();
     let mut req = FetchRequest::new(link.url.clone(), limits.pdf.max_input_bytes);
@@ -375,24 +386,29 @@ async fn scrape_pdf(
         result.status = PdfStatus::UnchangedHash;
         return (result, None);
     }
-    let text = match pdf_text(&resp.body, &limits.pdf) {
+    let started = std::time::Instant::now();
+    let read = match read_text_blocking(resp.body, ocr.clone(), limits.pdf.clone()).await {
         Ok(t) => t,
-        Err(e) => {
-            result.status = PdfStatus::Failed(e.to_string());
+        Err(e @ TextError::OcrUnavailable { .. }) => {
+            notes.push(format!("PDF {key}: not read, {e}"));
+            result.status = PdfStatus::NoTextLayer;
+            return (result, None);
+        }
+        Err(TextError::Unreadable(e)) => {
+            result.status = PdfStatus::Failed(e);
             result.sha256 = None;
             return (result, None);
         }
     };
-    if !text.has_text_layer {
-        result.status = PdfStatus::NoTextLayer;
-        return (result, None);
+    if read.source == TextSource::Ocr {
+        notes.push(format!("PDF {key}: read by OCR ({} page(s), {} ms)", read.pages, started.elapsed().as_millis()));
     }
-    let text = text.text();
+    let text = read.text;
     let filename = link.url.path_segments().and_then(|mut s| s.next_back()).map(str::to_owned);
     match extractor.extract(&text, &Hints { filename, reference_date }).await {
         Ok(ex) if ex.is_certificate => {
             let c = Candidate {
-                source: TextSource::PdfText,
+                source: read.source,
                 document_url: Some(key.to_owned()),
                 document_hash: Some(sha),
                 simhash: simhash(&text),

@@ -292,7 +292,11 @@ impl<'a> MonitoringService<'a> {
             let mut tx = self.app.store().begin_read(Scope::Tenant(tenant)).await?;
             tx.get_endpoint(tenant, id).await?.ok_or_else(|| Error::not_found("monitored_endpoint"))?
         };
-        let mut notes = vec![format!("extractor: {}", cfg.extractor.name())];
+        let mut notes = vec![format!(
+            "extractor: {}, OCR {}",
+            cfg.extractor.name(),
+            if cfg.ocr.available() { "available" } else { "not available in this build" }
+        )];
         let prior = PriorState {
             content_hash: endpoint.last_content_hash.clone(),
             pdf_hashes: endpoint.pdf_content_hashes.clone(),
@@ -304,6 +308,7 @@ impl<'a> MonitoringService<'a> {
                 cfg.fetcher.as_ref(),
                 cfg.renderer.as_ref(),
                 cfg.extractor.as_ref(),
+                &cfg.ocr,
                 &url,
                 &prior,
                 &cfg.limits,

@@ -25,12 +25,16 @@ static ACCREDITATION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^D-[A-Z]{2}-\d{5}-\d{2}-\d{2}$").expect("static regex"));
 
 /// Unlabelled shapes: notified-body product certificates (`0035-CPR-…`,
-/// `0062-PED-H-25-28933`), ATEX/IECEx numbers, SGS (`GB24/55486`).
+/// `0062-PED-H-25-28933`), ATEX/IECEx numbers, SGS (`GB24/55486`), and the
+/// TÜV scheme of spaced digit groups (`44 205 89590697`, `01 100 3241699`),
+/// which TÜV product and welding certificates print under the heading
+/// without a label (and which OCR keeps when a small label is lost).
 static UNLABELLED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
         r"^\d{4}-(?:CPR|PED|MED|RED|LVD|EMC|MD)(?:-[A-Z0-9.]+)+$",
         r"^[\p{Lu}]{2,8} \d{2} (?:ATEX|IECEx) \d{3,6} ?[UX]?$",
         r"^[A-Z]{2}\d{2}/\d{4,6}$",
+        r"^\d{2} \d{3} \d{7,8}$",
     ]
     .iter()
     .map(|p| Regex::new(p).expect("static regex"))
@@ -126,6 +130,11 @@ mod tests {
             ("Reference: certificate no. 44 111 67614223 (IATF 16949:2016).", None),
             ("Certificate No.: see annex", None),
             ("Zertifikat-Nr.\tGültigkeit bis\n85599743/3\t12.05.2022", Some("85599743/3")),
+            (
+                "TÜV NORD\nCERTIFICATE - WELDING QUALITY REQUIREMENTS\n44 205 89590697\nThe body",
+                Some("44 205 89590697"),
+            ),
+            ("Phone 12 345 678\nOrder 1234 567 89012345", None),
         ];
         for (text, expected) in cases {
             check(text, expected);
