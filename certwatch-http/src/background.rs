@@ -62,6 +62,7 @@ pub fn worker_config(settings: &JobSettings, observer: Option<Arc<dyn JobObserve
         )),
         monitoring: MonitoringConfig {
             failure_alert_threshold: settings.scrape_failure_alert_threshold,
+            extractor: settings.extractor(),
             ..MonitoringConfig::with_fetch(FetchConfig {
                 allow: settings.monitoring_allowed_networks.clone(),
                 ..FetchConfig::default()

@@ -9,8 +9,13 @@
 //! * [`extract_fields`] reads certificate fields (number, type, issuing
 //!   body, holder, dates, scope, sites) out of text with rules, English and
 //!   German, each field with a confidence and the text it came from.
+//!
+//! [`llm`] is the pure half of the optional LLM extractor: the request it
+//! sends and the checks of the model's (untrusted) answer against the
+//! document; the HTTP adapter is `monitoring::llm`.
 
 mod error;
+pub mod llm;
 pub mod pdf;
 pub mod rules;
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::charset::decode_html;
-use super::extractor::{Extractor, TextSource};
+use super::extractor::{extract_or_fall_back, Extractor, RuleBasedExtractor, TextSource};
 use super::html::parse_page;
 use super::scrape::page_blocks;
 use crate::extraction::{pdf_text, ExtractedFields, Hints, PdfLimits};
@@ -17,6 +17,11 @@ use crate::extraction::{pdf_text, ExtractedFields, Hints, PdfLimits};
 pub struct DocumentExtraction {
     /// Where the text came from.
     pub text_source: TextSource,
+    /// Which extractor read the fields (`rules`, `llm:<model>`; `rules`
+    /// also when the configured one failed, see `note`). Empty when the
+    /// document could not be read.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub extractor: String,
     /// Whether the document is a certificate.
     pub is_certificate: bool,
     /// The fields, each with confidence and evidence (absent when the
@@ -33,7 +38,14 @@ pub struct DocumentExtraction {
 
 impl DocumentExtraction {
     fn unread(text_source: TextSource, note: String) -> Self {
-        Self { text_source, is_certificate: false, fields: None, mentions: Vec::new(), note: Some(note) }
+        Self {
+            text_source,
+            extractor: String::new(),
+            is_certificate: false,
+            fields: None,
+            mentions: Vec::new(),
+            note: Some(note),
+        }
     }
 }
 
@@ -55,16 +67,17 @@ pub async fn extract_document(
                 TextSource::OcrUnavailable,
                 "no text layer (a scan): OCR is not built in (feature `ocr`)".into(),
             ),
-            Ok(t) => match extractor.extract(&t.text(), &hints).await {
-                Ok(ex) => DocumentExtraction {
+            Ok(t) => {
+                let got = extract_or_fall_back(extractor, &t.text(), &hints).await;
+                DocumentExtraction {
                     text_source: TextSource::PdfText,
-                    is_certificate: ex.is_certificate,
-                    fields: Some(ex.fields),
+                    extractor: got.by,
+                    is_certificate: got.extraction.is_certificate,
+                    fields: Some(got.extraction.fields),
                     mentions: Vec::new(),
-                    note: None,
-                },
-                Err(e) => DocumentExtraction::unread(TextSource::PdfText, e.to_string()),
-            },
+                    note: got.fallback,
+                }
+            }
         };
     }
     if head.starts_with(b"\x89PNG") || head.starts_with(b"\xff\xd8\xff") {
@@ -78,23 +91,22 @@ pub async fn extract_document(
         Ok(p) => p,
         Err(e) => return DocumentExtraction::unread(TextSource::Html, e.to_string()),
     };
-    let ex = match extractor.extract(&page.text, &hints).await {
-        Ok(ex) => ex,
-        Err(e) => return DocumentExtraction::unread(TextSource::Html, e.to_string()),
-    };
+    let got = extract_or_fall_back(extractor, &page.text, &hints).await;
+    // As in a scrape: a remote model reads the page once, the rules its rows.
+    let block_extractor: &dyn Extractor = if extractor.per_block() { extractor } else { &RuleBasedExtractor };
     let mut mentions = Vec::new();
     for block in page_blocks(&page.text) {
-        if let Ok(m) = extractor.extract(&block, &Hints { filename: None, reference_date }).await {
-            if m.fields.certificate_type.is_some() && m.fields.certificate_number.is_some() {
-                mentions.push(m.fields);
-            }
+        let m = extract_or_fall_back(block_extractor, &block, &Hints { filename: None, reference_date }).await;
+        if m.extraction.fields.certificate_type.is_some() && m.extraction.fields.certificate_number.is_some() {
+            mentions.push(m.extraction.fields);
         }
     }
     DocumentExtraction {
         text_source: TextSource::Html,
-        is_certificate: ex.is_certificate || !mentions.is_empty(),
-        fields: Some(ex.fields),
+        extractor: got.by,
+        is_certificate: got.extraction.is_certificate || !mentions.is_empty(),
+        fields: Some(got.extraction.fields),
         mentions,
-        note: None,
+        note: got.fallback,
     }
 }

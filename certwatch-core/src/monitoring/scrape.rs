@@ -11,7 +11,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::charset::decode_html;
-use super::extractor::{Extractor, TextSource};
+use super::extractor::{extract_or_fall_back, Extractor, RuleBasedExtractor, TextSource};
 use super::fetch::{FetchError, FetchRequest, Fetcher, Validators};
 use super::html::{content_hash, parse_page, sha256_hex, HtmlError, Link};
 use crate::dedupe::simhash;
@@ -188,8 +188,14 @@ pub async fn scrape_page(
     let hints = |filename: Option<String>| Hints { filename, reference_date };
     let mut candidates = Vec::new();
     if page_changed {
+        // A remote model reads the page once; its rows and lines are read
+        // by the rules (one model call per line would cost a call per row).
+        let block_extractor: &dyn Extractor = if extractor.per_block() { extractor } else { &RuleBasedExtractor };
+        let mut fallback_note = None;
         for block in page_blocks(&parsed.text) {
-            let Ok(ex) = extractor.extract(&block, &hints(None)).await else { continue };
+            let got = extract_or_fall_back(block_extractor, &block, &hints(None)).await;
+            fallback_note = fallback_note.or(got.fallback);
+            let ex = got.extraction;
             if ex.fields.certificate_type.is_some() && ex.fields.certificate_number.is_some() {
                 candidates.push(Candidate {
                     source: TextSource::Html,
@@ -200,6 +206,25 @@ pub async fn scrape_page(
                 });
             }
         }
+        notes.extend(fallback_note);
+        if !extractor.per_block() {
+            match extractor.extract(&parsed.text, &hints(None)).await {
+                Ok(ex) if ex.fields.certificate_type.is_some() && ex.fields.certificate_number.is_some() => {
+                    candidates.push(Candidate {
+                        source: TextSource::Html,
+                        document_url: None,
+                        document_hash: None,
+                        simhash: simhash(&parsed.text),
+                        extraction: ex,
+                    });
+                }
+                Ok(_) => {}
+                Err(e) => notes.push(format!(
+                    "{} failed on the page text ({e}); its mentions were read by the rules only",
+                    extractor.name()
+                )),
+            }
+        }
         notes.push(format!("{} certificate mention(s) in the page text", candidates.len()));
     }
     let mut pdfs = Vec::new();
@@ -208,7 +233,7 @@ pub async fn scrape_page(
         notes.push(format!("{} PDF links, only the first {} read", links.len(), limits.max_pdfs));
     }
     for link in links.into_iter().take(limits.max_pdfs) {
-        let (result, candidate) = scrape_pdf(fetcher, extractor, link, prior, limits, reference_date).await;
+        let (result, candidate) = scrape_pdf(fetcher, extractor, link, prior, limits, reference_date, &mut notes).await;
         if let Some(c) = candidate {
             candidates.push(c);
         }
@@ -226,6 +251,7 @@ async fn scrape_pdf(
     prior: &PriorState,
     limits: &ScrapeLimits,
     reference_date: Option<NaiveDate>,
+    notes: &mut Vec<String>,
 ) -> (PdfResult, Option<Candidate>) {
     let key = link.url.as_str();
     let known_hash = prior.pdf_hashes.get(key).cloned();
@@ -281,24 +307,21 @@ async fn scrape_pdf(
     }
     let text = text.text();
     let filename = link.url.path_segments().and_then(|mut s| s.next_back()).map(str::to_owned);
-    match extractor.extract(&text, &Hints { filename, reference_date }).await {
-        Ok(ex) if ex.is_certificate => {
-            let c = Candidate {
-                source: TextSource::PdfText,
-                document_url: Some(key.to_owned()),
-                document_hash: Some(sha),
-                simhash: simhash(&text),
-                extraction: ex,
-            };
-            (result, Some(c))
-        }
-        Ok(_) => (result, None),
-        Err(e) => {
-            result.status = PdfStatus::Failed(e.to_string());
-            result.sha256 = None;
-            (result, None)
-        }
+    let got = extract_or_fall_back(extractor, &text, &Hints { filename, reference_date }).await;
+    if let Some(why) = got.fallback {
+        notes.push(format!("PDF {key}: {why}"));
     }
+    if !got.extraction.is_certificate {
+        return (result, None);
+    }
+    let c = Candidate {
+        source: TextSource::PdfText,
+        document_url: Some(key.to_owned()),
+        document_hash: Some(sha),
+        simhash: simhash(&text),
+        extraction: got.extraction,
+    };
+    (result, Some(c))
 }
 
 /// The page text cut into blocks that may each mention one certificate:
