@@ -19,8 +19,9 @@
 //!    ignored); dates must be printed in some style the rules' date parser
 //!    reads and be plausible (1950 to 30 years after the reference date);
 //!    the type is mapped through the rules' standards table to our type
-//!    codes and the text must mention that standard (else the file name's
-//!    type, as the rules use it, at the rules' hint confidence); a known
+//!    codes and the text must mention that standard (without a usable type
+//!    from the model, the file name's type, as the rules use it, at the
+//!    rules' hint confidence); a known
 //!    issuing body must be named in the text, an unknown one printed in it.
 //!
 //! A model's confidence is its own opinion, not calibrated: it is kept but
@@ -344,9 +345,8 @@ pub fn verify(reply: RawReply, text: &str, hints: &Hints) -> Verified {
         }
     }
 
-    let file_type = hints.filename.as_deref().and_then(evidence::filename_type);
-    match reply.get("certificate_type") {
-        Some(r) => match evidence::type_code_of(&r.value) {
+    if let Some(r) = reply.get("certificate_type") {
+        match evidence::type_code_of(&r.value) {
             Some(code) if idx.has_type(code) => {
                 let ev = evidence_of(&r.value);
                 f.certificate_type = Some(field(code.to_owned(), r.confidence, ev.clone()));
@@ -354,16 +354,15 @@ pub fn verify(reply: RawReply, text: &str, hints: &Hints) -> Verified {
                     f.standard_text = Some(field(r.value.clone(), r.confidence, ev));
                 }
             }
-            Some(code) if file_type == Some(code) => {
-                f.certificate_type = Some(field(code.to_owned(), 0.4, hints.filename.clone().unwrap_or_default()));
-            }
             Some(_) => drop("certificate_type", &r.value, "a standard the document does not mention"),
             None => drop("certificate_type", &r.value, "not a certificate type we know"),
-        },
-        None => {
-            if let Some(code) = file_type {
-                f.certificate_type = Some(field(code.to_owned(), 0.4, hints.filename.clone().unwrap_or_default()));
-            }
+        }
+    }
+    // No usable type from the model: the file name's, as the rules use it
+    // (extra evidence at the rules' hint confidence).
+    if f.certificate_type.is_none() {
+        if let Some(code) = hints.filename.as_deref().and_then(evidence::filename_type) {
+            f.certificate_type = Some(field(code.to_owned(), 0.4, hints.filename.clone().unwrap_or_default()));
         }
     }
 
@@ -536,7 +535,7 @@ mod tests {
         let s = reply_schema();
         assert_eq!(s["additionalProperties"], json!(false));
         assert_eq!(s["required"].as_array().map(Vec::len), Some(9));
-        assert_eq!(s["properties"]["expiry_date"]["required"], json!(["value", "confidence"]));
+        assert_eq!(s["properties"]["expiry_date"]["required"], json!(["confidence", "value"]));
         assert!(!s.to_string().contains("$ref"));
         assert!(!s.to_string().contains("\"format\""));
     }
