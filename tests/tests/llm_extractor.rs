@@ -7,21 +7,26 @@
 //! schema is pinned in `schemas/llm/certificate_fields.json` (regenerate
 //! with `UPDATE_SNAPSHOTS=1`). End to end: a bulk upload with the LLM
 //! configured on the server puts the model's fields on the certificate, and
-//! with the model down the rules still produce it.
+//! with the model down the rules still produce it; the same for a
+//! monitoring scrape of a page linking a certificate PDF (site farm).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use certwatch_core::bulk_upload::NoOcr;
+use certwatch_core::certificates::CertificateQuery;
 use certwatch_core::extraction::llm::{reply_schema, SCHEMA_NAME, SYSTEM_PROMPT};
 use certwatch_core::extraction::{Extraction, Hints};
 use certwatch_core::monitoring::{extract_or_fall_back, ApiKey, Extractor, ExtractorError, LlmConfig, LlmExtractor};
+use certwatch_core::monitoring::{EndpointInput, FetchConfig, MonitoringConfig, ReqwestFetcher, ScrapeStatus};
+use certwatch_core::pagination::PageRequest;
 use certwatch_core::suppliers::OrganizationInput;
 use certwatch_http::JobSettings;
 use certwatch_tests::bulk::{corpus_documents, corpus_file, drain, upload, worker_with};
 use certwatch_tests::http::TestServer;
-use certwatch_tests::Backend;
+use certwatch_tests::site_farm::SiteFarm;
+use certwatch_tests::{core_with_clock, seed, Backend, TestDb};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
@@ -392,17 +397,7 @@ async fn upload_with_llm(llm: LlmConfig, label: &Value, bytes: Vec<u8>) -> (Test
 async fn bulk_upload_puts_the_llms_fields_on_the_certificate() {
     let (label, bytes) = corpus_doc("doc-001.pdf");
     let server = MockServer::start().await;
-    let reply = json!({
-        "is_certificate": true,
-        "certificate_number": f(label["certificate_number"].as_str().expect("number"), 0.87),
-        "certificate_type": f(label["standard_text"].as_str().expect("standard"), 0.87),
-        "issuing_body": f(label["issuing_body_legal_name"].as_str().expect("body"), 0.87),
-        "holder_name": f(label["holder_name"].as_str().expect("holder"), 0.87),
-        "issue_date": f(label["issue_date"].as_str().expect("issue date"), 0.87),
-        "valid_from": f("", 0.0),
-        "expiry_date": f(label["expiry_date"].as_str().expect("expiry"), 0.87),
-        "scope": f(label["scope"].as_str().expect("scope"), 0.87),
-    });
+    let reply = label_reply(&label);
     mount(&server, ok(completion(&reply.to_string(), "stop"))).await;
     let (srv, token, item) = upload_with_llm(config(&server), &label, bytes).await;
 
@@ -447,4 +442,118 @@ async fn bulk_upload_falls_back_to_the_rules_when_the_llm_is_down() {
     assert_eq!(c.body["certificate_number"], label["certificate_number"], "{}", c.text);
     assert_eq!(c.body["expiry_date"], label["expiry_date"], "{}", c.text);
     assert_eq!(requests(&server).await.len(), 2, "bounded attempts, then the rules");
+}
+
+/// The answer a model gives for the corpus document `label`, each
+/// confidence 0.87 (which the rules never give).
+fn label_reply(label: &Value) -> Value {
+    json!({
+        "is_certificate": true,
+        "certificate_number": f(label["certificate_number"].as_str().expect("number"), 0.87),
+        "certificate_type": f(label["standard_text"].as_str().expect("standard"), 0.87),
+        "issuing_body": f(label["issuing_body_legal_name"].as_str().expect("body"), 0.87),
+        "holder_name": f(label["holder_name"].as_str().expect("holder"), 0.87),
+        "issue_date": f(label["issue_date"].as_str().expect("issue date"), 0.87),
+        "valid_from": f("", 0.0),
+        "expiry_date": f(label["expiry_date"].as_str().expect("expiry"), 0.87),
+        "scope": f(label["scope"].as_str().expect("scope"), 0.87),
+    })
+}
+
+/// Scrapes a farm page that links doc-001.pdf with the LLM at `llm`: the
+/// scrape log and the organization's certificates (number, expiry).
+async fn scrape_with_llm(llm: LlmConfig) -> (certwatch_core::monitoring::ScrapeLog, Vec<(String, String)>) {
+    let (_, pdf) = corpus_doc("doc-001.pdf");
+    let farm = SiteFarm::empty().await;
+    farm.put("/certificates/doc-001.pdf", pdf, "application/pdf");
+    let page = "<html><body><h1>Our certificates</h1><p>Quality management: \
+        <a href=\"/certificates/doc-001.pdf\">ISO 9001 certificate (PDF)</a></p></body></html>";
+    farm.put("/certificates.html", page.as_bytes().to_vec(), "text/html; charset=utf-8");
+
+    let db = TestDb::new(Backend::Sqlite).await;
+    let (app, _clock) = core_with_clock(db.store.clone());
+    let (p, _) = seed::admin_of(&app, "llm-monitor@example.com").await;
+    let org = app
+        .suppliers()
+        .create_organization(
+            &p,
+            OrganizationInput { name: "Ziegler & Krämer GmbH & Co. KG".into(), ..Default::default() },
+        )
+        .await
+        .expect("organization")
+        .id;
+    let endpoint = app
+        .monitoring()
+        .create_endpoint(
+            &p,
+            EndpointInput { organization_id: org, url: farm.url("/certificates.html"), ..Default::default() },
+        )
+        .await
+        .expect("endpoint");
+    let fetch = FetchConfig {
+        allow: vec!["127.0.0.0/8".parse().expect("net")],
+        backoff: Duration::from_millis(10),
+        ..FetchConfig::default()
+    };
+    let cfg = MonitoringConfig {
+        fetcher: Arc::new(ReqwestFetcher::new(fetch).expect("fetcher")),
+        extractor: Arc::new(LlmExtractor::new(llm).expect("client")),
+        ..MonitoringConfig::default()
+    };
+    let log = app.monitoring().scrape_endpoint(&cfg, p.tenant_id, endpoint.id).await.expect("scrape recorded");
+    let q = CertificateQuery {
+        organization_id: Some(org),
+        page: PageRequest::new(1, 50).expect("page"),
+        ..CertificateQuery::default()
+    };
+    let certs = app.certificates().list_certificates(&p, &q).await.expect("list");
+    let found = certs
+        .items
+        .iter()
+        .map(|c| {
+            (c.certificate_number.clone().unwrap_or_default(), c.expiry_date.map(|d| d.to_string()).unwrap_or_default())
+        })
+        .collect();
+    (log, found)
+}
+
+#[tokio::test]
+async fn a_scrape_reads_pdfs_with_the_llm_once_per_document() {
+    let (label, _) = corpus_doc("doc-001.pdf");
+    let server = MockServer::start().await;
+    mount(&server, ok(completion(&label_reply(&label).to_string(), "stop"))).await;
+    let (log, certs) = scrape_with_llm(config(&server)).await;
+    assert_eq!(log.status, ScrapeStatus::Success, "{log:?}");
+    assert!(log.notes.iter().any(|n| n == "extractor: llm:gpt-test"), "{:?}", log.notes);
+    assert!(!log.notes.iter().any(|n| n.contains("instead")), "no fallback: {:?}", log.notes);
+    let expected = (
+        label["certificate_number"].as_str().unwrap_or_default().to_owned(),
+        label["expiry_date"].as_str().unwrap_or_default().to_owned(),
+    );
+    assert_eq!(certs, vec![expected], "{log:?}");
+    // The page once and the PDF once, not one call per line of the page.
+    let reqs = requests(&server).await;
+    assert_eq!(reqs.len(), 2, "{} model calls", reqs.len());
+    let bodies: Vec<Value> = reqs.iter().map(|r| r.body_json().expect("JSON body")).collect();
+    assert!(bodies.iter().any(|b| b["messages"][1]["content"].as_str().is_some_and(|u| u.contains("doc-001.pdf"))));
+}
+
+#[tokio::test]
+async fn a_scrape_falls_back_to_the_rules_when_the_llm_is_down() {
+    let (label, _) = corpus_doc("doc-001.pdf");
+    let server = MockServer::start().await;
+    mount(&server, api_error(502, "Bad gateway")).await;
+    let mut cfg = config(&server);
+    cfg.max_attempts = 2;
+    let (log, certs) = scrape_with_llm(cfg).await;
+    assert_eq!(log.status, ScrapeStatus::Success, "{log:?}");
+    assert!(
+        log.notes
+            .iter()
+            .any(|n| n.contains("doc-001.pdf: llm:gpt-test failed") && n.contains("read by the rules instead")),
+        "the scrape log says the rules read the PDF: {:?}",
+        log.notes
+    );
+    let numbers: Vec<&str> = certs.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(numbers, vec![label["certificate_number"].as_str().unwrap_or_default()], "{log:?}");
 }
