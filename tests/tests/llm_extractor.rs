@@ -175,12 +175,16 @@ async fn the_request_carries_model_schema_and_fenced_document() {
 
 #[tokio::test]
 async fn long_documents_are_capped() {
+    let long = format!("{DOC}\n{}\nRegistration No.: LATE-12345", "Annex line with many words. ".repeat(2_000));
+    let mut reply = good_reply();
+    reply["certificate_number"] = f("LATE-12345", 0.9);
     let server = MockServer::start().await;
-    mount(&server, ok(completion(&good_reply().to_string(), "stop"))).await;
+    mount(&server, ok(completion(&reply.to_string(), "stop"))).await;
     let mut cfg = config(&server);
     cfg.max_document_chars = 1_000;
-    let long = format!("{DOC}\n{}", "Annex line with many words. ".repeat(2_000));
-    LlmExtractor::new(cfg).expect("client").extract(&long, &hints()).await.expect("extraction");
+    let got = LlmExtractor::new(cfg).expect("client").extract(&long, &hints()).await.expect("extraction");
+    assert_eq!(got.fields.certificate_number, None, "checked against what the model was shown");
+    assert_eq!(value(&got.fields.holder_name).as_deref(), Some("Muster Metall GmbH"));
     let body: Value = requests(&server).await[0].body_json().expect("JSON body");
     let user = body["messages"][1]["content"].as_str().expect("user message");
     assert!(user.chars().count() < 1_300, "{} characters sent", user.chars().count());

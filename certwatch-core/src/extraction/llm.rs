@@ -154,14 +154,21 @@ pub fn response_format() -> Value {
     })
 }
 
+/// The first `max_chars` characters of `text`: what the model is shown,
+/// and so what its answer is checked against.
+pub fn capped(text: &str, max_chars: usize) -> &str {
+    match text.char_indices().nth(max_chars) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}
+
 /// The user message: hints, then the document between its fences, capped
 /// at `max_chars` characters. A fence inside the text is broken up so the
 /// document cannot close its own fence and speak after it.
 pub fn user_message(text: &str, hints: &Hints, max_chars: usize) -> String {
-    let (cut, truncated) = match text.char_indices().nth(max_chars) {
-        Some((i, _)) => (&text[..i], true),
-        None => (text, false),
-    };
+    let cut = capped(text, max_chars);
+    let truncated = cut.len() < text.len();
     let body = cut.replace("DOCUMENT>>>", "DOCUMENT> > >").replace("<<<DOCUMENT", "< < <DOCUMENT");
     let mut out = String::new();
     if let Some(name) = &hints.filename {
@@ -417,6 +424,10 @@ pub fn verify(reply: RawReply, text: &str, hints: &Hints) -> Verified {
             f.expiry_date = None;
         }
     }
+
+    // The schema does not ask for annex sites (long tables are where models
+    // drift); the rules' table reader supplies them.
+    f.sites = super::extract_fields(text, hints).fields.sites;
 
     let is_certificate = reply.is_certificate && (f.certificate_number.is_some() || f.certificate_type.is_some());
     Verified { extraction: Extraction { is_certificate, fields: f }, notes }

@@ -22,7 +22,7 @@ use async_trait::async_trait;
 use url::Url;
 
 use super::extractor::{Extractor, ExtractorError};
-use crate::extraction::llm::{read_completion, request_body, ReplyError, MAX_DOCUMENT_CHARS};
+use crate::extraction::llm::{capped, read_completion, request_body, ReplyError, MAX_DOCUMENT_CHARS};
 use crate::extraction::{Extraction, Hints};
 
 /// Largest chat completion response read, in bytes.
@@ -183,7 +183,9 @@ impl Extractor for LlmExtractor {
         for n in 1..=attempts {
             match self.attempt(&body).await {
                 Ok(bytes) => {
-                    let verified = read_completion(&bytes, text, hints)
+                    // Checked against what the model was shown.
+                    let shown = capped(text, self.cfg.max_document_chars);
+                    let verified = read_completion(&bytes, shown, hints)
                         .map_err(|e: ReplyError| ExtractorError::BadReply(e.to_string()))?;
                     for note in &verified.notes {
                         tracing::info!(extractor = %self.name, "{note}");
