@@ -410,6 +410,7 @@ async fn bulk_upload_puts_the_llms_fields_on_the_certificate() {
     for name in ["certificate_number", "certificate_type", "holder_name", "expiry_date", "issue_date", "scope"] {
         // 0.87 is the model's confidence; the rules never give it.
         assert_eq!(fields[name]["confidence"].as_f64().map(|c| (c * 100.0).round()), Some(87.0), "{name}: {item}");
+        assert_eq!(fields[name]["source"], "llm", "{name}: {item}");
     }
     assert!(item["extracted_data"]["warnings"].as_array().is_some_and(|w| w.is_empty()), "{item}");
     let cert = item["certificate_id"].as_str().expect("a certificate");
@@ -441,6 +442,7 @@ async fn bulk_upload_falls_back_to_the_rules_when_the_llm_is_down() {
         "the item says the rules read it: {item}"
     );
     assert_eq!(item["status"], "matched", "{item}");
+    assert_eq!(item["extracted_data"]["fields"]["certificate_number"]["source"], "text", "{item}");
     let cert = item["certificate_id"].as_str().expect("the rules still produce the certificate");
     let c = srv.call("GET", &format!("/api/certificates/{cert}"), Some(&token), None).await;
     assert_eq!(c.body["certificate_number"], label["certificate_number"], "{}", c.text);

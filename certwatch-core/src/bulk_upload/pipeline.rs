@@ -211,13 +211,17 @@ pub fn settle(file: FileText, extracted: Extracted, orgs: &[Organization]) -> Pr
     let FileText { text, source, pages, mut data, hints } = file;
     data.text_source = Some(source.to_owned());
     data.pages = pages;
-    if let Some(why) = extracted.fallback {
+    if let Some(why) = &extracted.fallback {
         data.warnings.push(format!("extractor_fallback: {why}"));
     }
-    let extraction = extracted.extraction;
+    let extraction = &extracted.extraction;
     let f = &extraction.fields;
     data.is_certificate = extraction.is_certificate;
-    let src = if source == "ocr" { "ocr" } else { "text" };
+    let src = match (extracted.by.starts_with("llm"), source) {
+        (true, _) => "llm",
+        (false, "ocr") => "ocr",
+        (false, _) => "text",
+    };
     put(&mut data, "certificate_number", &f.certificate_number, src);
     put(&mut data, "certificate_type", &f.certificate_type, src);
     put(&mut data, "standard_text", &f.standard_text, src);

@@ -133,7 +133,11 @@ pub fn reply_schema() -> Value {
 fn strictify(v: &mut Value) {
     match v {
         Value::Object(m) => {
-            m.remove("format");
+            // The keyword (a string), not a property that happens to be
+            // called `format` (an object).
+            if m.get("format").is_some_and(Value::is_string) {
+                m.remove("format");
+            }
             if let Some(Value::Object(props)) = m.get("properties") {
                 let names: Vec<Value> = props.keys().cloned().map(Value::String).collect();
                 m.insert("required".into(), Value::Array(names));
