@@ -24,6 +24,12 @@
 //!    rules' hint confidence); a known
 //!    issuing body must be named in the text, an unknown one printed in it.
 //!
+//! What the document check cannot catch: a value the injected text itself
+//! prints (a second "Certificate No." line planted in the document) is in
+//! the text and passes, as it would with the rules; the auto-match
+//! threshold, the review queue and the duplicate rules are the defence
+//! there, not this module.
+//!
 //! A model's confidence is its own opinion, not calibrated: it is kept but
 //! capped at [`MAX_CONFIDENCE`], what the rules give a value under its own
 //! label, so the auto-match threshold means the same for both extractors.
