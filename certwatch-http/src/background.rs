@@ -64,6 +64,7 @@ pub fn worker_config(settings: &JobSettings, observer: Option<Arc<dyn JobObserve
             failure_alert_threshold: settings.scrape_failure_alert_threshold,
             // Headless Chromium when built with `--features browser`.
             renderer: default_renderer(settings.monitoring_allowed_networks.clone()),
+            extractor: settings.extractor(),
             ..MonitoringConfig::with_fetch(FetchConfig {
                 allow: settings.monitoring_allowed_networks.clone(),
                 ..FetchConfig::default()

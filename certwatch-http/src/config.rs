@@ -57,6 +57,35 @@ pub struct JobSettings {
     /// 24-hour scrape failure rate (0..1) above which each periodic
     /// monitoring run alerts.
     pub scrape_failure_alert_threshold: f64,
+    /// The LLM extractor, when `LLM_BASE_URL` and `LLM_MODEL` are set:
+    /// monitoring scrapes and bulk uploads then read fields with it, and
+    /// with the rules for a document it fails on. `None`: the rules only.
+    pub llm: Option<certwatch_core::monitoring::LlmConfig>,
+}
+
+impl JobSettings {
+    /// The extractor these settings describe: the LLM when configured
+    /// (should its client fail to build, the rules, with a warning in the
+    /// log), else the rules.
+    pub fn extractor(&self) -> std::sync::Arc<dyn certwatch_core::monitoring::Extractor> {
+        llm_extractor(self.llm.as_ref())
+    }
+}
+
+/// The extractor for an optional LLM configuration (see
+/// [`JobSettings::extractor`]); also what `certwatch extract` uses.
+pub fn llm_extractor(
+    llm: Option<&certwatch_core::monitoring::LlmConfig>,
+) -> std::sync::Arc<dyn certwatch_core::monitoring::Extractor> {
+    use certwatch_core::monitoring::{LlmExtractor, RuleBasedExtractor};
+    match llm.map(|c| LlmExtractor::new(c.clone())) {
+        Some(Ok(e)) => std::sync::Arc::new(e),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "the LLM extractor cannot be built; fields are read by the rules");
+            std::sync::Arc::new(RuleBasedExtractor)
+        }
+        None => std::sync::Arc::new(RuleBasedExtractor),
+    }
 }
 
 impl Default for JobSettings {
@@ -71,6 +100,7 @@ impl Default for JobSettings {
             webhook_allowed_networks: Vec::new(),
             monitoring_allowed_networks: Vec::new(),
             scrape_failure_alert_threshold: 0.5,
+            llm: None,
         }
     }
 }
@@ -155,6 +185,7 @@ impl ServeConfig {
         certwatch_core::bulk_upload::ProcessingPorts {
             blobs: std::sync::Arc::new(certwatch_store::LocalDirBlobStore::new(self.bulk_upload_dir())),
             ocr: certwatch_core::bulk_upload::default_ocr(),
+            extractor: self.jobs.extractor(),
         }
     }
 

@@ -28,7 +28,7 @@ use poem::middleware::{NormalizePath, TrailingSlash};
 use poem::{handler, Endpoint, EndpointExt, Route, Server};
 use poem_openapi::OpenApiService;
 
-pub use config::{database_url, parse_ip_list, JobSettings, RateLimits, ServeConfig};
+pub use config::{database_url, llm_extractor, parse_ip_list, JobSettings, RateLimits, ServeConfig};
 
 use crate::background::{Background, BackgroundOptions};
 use crate::job_metrics::JobMetrics;

@@ -97,6 +97,44 @@ struct JobArgs {
     /// 24-hour scrape failure rate (0 to 1) above which a periodic monitoring run alerts.
     #[arg(long, env = "SCRAPE_FAILURE_ALERT_THRESHOLD", default_value_t = 0.5)]
     scrape_failure_alert_threshold: f64,
+    #[command(flatten)]
+    llm: LlmArgs,
+}
+
+/// The optional LLM extractor (an OpenAI-compatible chat completion API).
+#[derive(Args, Clone)]
+struct LlmArgs {
+    /// Base URL of an OpenAI-compatible API (`https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`); with
+    /// --llm-model it turns LLM extraction on (the rules read any document the model fails on).
+    #[arg(long, env = "LLM_BASE_URL")]
+    llm_base_url: Option<String>,
+    /// The model name (e.g. `gpt-4o-mini`, `llama3.1`).
+    #[arg(long, env = "LLM_MODEL")]
+    llm_model: Option<String>,
+    /// Time limit of one LLM request attempt, in seconds (3 attempts at most).
+    #[arg(long, env = "LLM_TIMEOUT_SECONDS", default_value_t = 60.0)]
+    llm_timeout_seconds: f64,
+}
+
+impl LlmArgs {
+    /// The LLM settings, when base URL and model are both set. The API key
+    /// is read from `LLM_API_KEY` only (never a flag: flags show in `ps`).
+    fn config(&self) -> anyhow::Result<Option<certwatch_core::monitoring::LlmConfig>> {
+        let blank = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let (url, model) = match (blank(&self.llm_base_url), blank(&self.llm_model)) {
+            (Some(u), Some(m)) => (u, m),
+            (None, None) => return Ok(None),
+            _ => anyhow::bail!("LLM extraction needs both --llm-base-url (LLM_BASE_URL) and --llm-model (LLM_MODEL)"),
+        };
+        let base_url = url::Url::parse(&url).context("--llm-base-url")?;
+        anyhow::ensure!(matches!(base_url.scheme(), "http" | "https"), "--llm-base-url must be http(s)");
+        let t = self.llm_timeout_seconds;
+        anyhow::ensure!(t.is_finite() && t > 0.0 && t <= 3600.0, "--llm-timeout-seconds must be between 0 and 3600");
+        let mut cfg = certwatch_core::monitoring::LlmConfig::new(base_url, model);
+        cfg.timeout = std::time::Duration::from_secs_f64(t);
+        cfg.api_key = std::env::var("LLM_API_KEY").ok().and_then(certwatch_core::monitoring::ApiKey::new);
+        Ok(Some(cfg))
+    }
 }
 
 impl JobArgs {
@@ -123,6 +161,7 @@ impl JobArgs {
             } else {
                 anyhow::bail!("--scrape-failure-alert-threshold must be between 0 and 1")
             },
+            llm: self.llm.config()?,
         })
     }
 }
@@ -194,6 +233,8 @@ enum MonitorCommand {
         /// The files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        llm: LlmArgs,
     },
     /// Shows what one scrape of a page would find; writes nothing.
     Scrape {
@@ -352,7 +393,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let user = core.tenancy().set_operator(&email, grant).await?;
             println!("{}: operator = {}", user.email, user.is_operator);
         }
-        Command::Monitor(MonitorCommand::Extract { files }) => monitor_cmd::extract(files).await?,
+        Command::Monitor(MonitorCommand::Extract { files, llm }) => {
+            monitor_cmd::extract(files, certwatch_http::llm_extractor(llm.config()?.as_ref())).await?
+        }
         Command::Monitor(MonitorCommand::Scrape { url, dry_run: _, allow_ips }) => {
             monitor_cmd::scrape_dry_run(&url, parse_ip_list(&allow_ips).map_err(anyhow::Error::msg)?).await?
         }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use certwatch_core::bulk_upload::{Ocr, ProcessUploadItem, ProcessingPorts, PROCESS_UPLOAD_ITEM};
 use certwatch_core::jobs::{Worker, WorkerConfig};
+use certwatch_core::monitoring::Extractor;
 use serde_json::Value;
 
 use crate::http::{Answer, TestServer};
@@ -85,9 +86,16 @@ pub fn blob_dir(srv: &TestServer) -> PathBuf {
 }
 
 /// A worker that runs bulk-upload jobs with the server's blob store and
-/// the given OCR.
+/// the given OCR (rules extraction).
 pub fn worker(srv: &TestServer, ocr: Arc<dyn Ocr>) -> Worker {
-    let ports = ProcessingPorts { blobs: Arc::new(certwatch_store::LocalDirBlobStore::new(blob_dir(srv))), ocr };
+    worker_with(srv, ocr, Arc::new(certwatch_core::monitoring::RuleBasedExtractor))
+}
+
+/// A worker that runs bulk-upload jobs with the server's blob store, the
+/// given OCR and the given extractor.
+pub fn worker_with(srv: &TestServer, ocr: Arc<dyn Ocr>, extractor: Arc<dyn Extractor>) -> Worker {
+    let ports =
+        ProcessingPorts { blobs: Arc::new(certwatch_store::LocalDirBlobStore::new(blob_dir(srv))), ocr, extractor };
     let config = WorkerConfig { concurrency: 2, bulk_upload: ports.clone(), ..WorkerConfig::default() };
     Worker::new(srv.core.clone(), config).with_handler(PROCESS_UPLOAD_ITEM, Arc::new(ProcessUploadItem { ports }))
 }

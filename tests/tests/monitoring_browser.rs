@@ -126,7 +126,8 @@ async fn script_filled_page_is_rendered_and_the_browser_reused_and_relaunched() 
         let renderer = &renderer;
         let page = page.clone();
         async move {
-            scrape_page(&fetcher(), renderer, &RuleBasedExtractor, &page, &prior, &ScrapeLimits::default(), None)
+            let ocr = certwatch_core::extraction::default_ocr();
+            scrape_page(&fetcher(), renderer, &RuleBasedExtractor, &ocr, &page, &prior, &ScrapeLimits::default(), None)
                 .await
                 .expect("scrape")
         }
@@ -213,6 +214,7 @@ async fn a_missing_browser_is_explained() {
         &fetcher(),
         &renderer,
         &RuleBasedExtractor,
+        &certwatch_core::extraction::default_ocr(),
         &url(&farm.url("/walled.html")),
         &PriorState::default(),
         &ScrapeLimits::default(),

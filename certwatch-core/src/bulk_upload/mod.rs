@@ -37,7 +37,9 @@ pub use filetype::{check_upload, pdf_has_javascript, FileRefusal, FileType, MAX_
 pub use job::ProcessUploadItem;
 pub use matching::{match_organization, name_similarity, normalize_org_name, Candidate};
 pub use model::{BatchId, ExtractedData, ExtractedValue, ItemId, QualityRow, UploadBatch, UploadItem};
-pub use pipeline::{process, Processed, AUTO_MATCH_THRESHOLD, REQUIRED_FIELDS};
+pub use pipeline::{
+    process, read_file, settle, FileText, Processed, ReadOutcome, AUTO_MATCH_THRESHOLD, REQUIRED_FIELDS,
+};
 pub use ports::{is_valid_blob_key, BlobError, BlobStore, BulkUploadRepo, NoBlobStore, NoOcr, Ocr, OcrError};
 pub use quality::Quality;
 pub use service::{

@@ -55,7 +55,8 @@ pub struct ExtractedValue {
     pub value: String,
     /// 0 to 1.
     pub confidence: f32,
-    /// `text`, `filename` or `ocr`.
+    /// `text`, `filename`, `ocr` (rules over text or OCR) or `llm` (the
+    /// LLM extractor).
     pub source: String,
 }
 

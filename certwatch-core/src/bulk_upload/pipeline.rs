@@ -1,21 +1,26 @@
-//! Processing one file, as pure steps over its bytes (the service does the
-//! IO around them): file-name hints → text ([`read_text`], shared with
-//! monitoring: the PDF text layer, else OCR through the [`Ocr`] port) → fields ([`extract_fields`], the one
-//! extraction code path, with the file name as extra evidence) →
-//! organization ([`match_organization`]) → the decision: auto-match when
-//! the overall confidence is at least [`AUTO_MATCH_THRESHOLD`] and every
-//! required field is there, else review.
+//! Processing one file, as steps over its bytes (the service does the
+//! IO around them): file-name hints → text ([`read_file`] through
+//! [`read_text`], shared with monitoring: the PDF text layer, else OCR
+//! through the [`Ocr`] port) → fields (the [`Extractor`]
+//! port through [`extract_or_fall_back`], the one extraction code path of
+//! monitoring and uploads: rules by default, the LLM when configured, the
+//! file name as extra evidence) → organization ([`match_organization`]) →
+//! the decision ([`settle`]): auto-match when the overall confidence is at
+//! least [`AUTO_MATCH_THRESHOLD`] and every required field is there, else
+//! review. When a configured LLM fails on a file, the rules read it and a
+//! warning on the item says so.
 
 use chrono::NaiveDate;
 
-use super::filename::filename_hints;
+use super::filename::{filename_hints, FilenameHints};
 use super::filetype::{pdf_has_javascript, FileType};
 use super::matching::{match_organization, MatchInput};
 use super::model::{ExtractedData, ExtractedValue};
 use super::ports::Ocr;
 use super::status::ItemStatus;
-use crate::extraction::{extract_fields, read_text, Field, Hints, PdfLimits, TextError, TextSource};
+use crate::extraction::{read_text, Field, Hints, PdfLimits, TextError};
 use crate::ids::OrganizationId;
+use crate::monitoring::{extract_or_fall_back, Extracted, Extractor};
 use crate::suppliers::Organization;
 
 /// Confidence at or above which a certificate is created without review.
@@ -61,16 +66,43 @@ fn cap_chars(s: String, max: usize) -> String {
     }
 }
 
-/// Processes one file. `filename` is the sanitised name, `today` the day
-/// dates are judged against, `orgs` the tenant's organizations.
-pub fn process(
+/// A file's text, ready for the extractor.
+#[derive(Debug, Clone)]
+pub struct FileText {
+    /// The whole text.
+    pub text: String,
+    source: &'static str,
+    pages: u32,
+    data: ExtractedData,
+    hints: FilenameHints,
+}
+
+impl FileText {
+    /// The hints the extractor gets: the file name (extra evidence of the
+    /// type) and the day dates are judged against.
+    pub fn hints(&self, filename: &str, today: NaiveDate) -> Hints {
+        Hints { filename: Some(filename.to_owned()), reference_date: Some(today) }
+    }
+}
+
+/// After reading a file: settled already (no text), or its text.
+#[derive(Debug, Clone)]
+pub enum ReadOutcome {
+    /// Nothing to extract: review or failure.
+    Settled(Box<Processed>),
+    /// Text to extract.
+    Text(Box<FileText>),
+}
+
+/// Reads the text of one file (CPU-bound: run it off the async threads).
+/// `filename` is the sanitised name, `orgs` the tenant's organizations.
+pub fn read_file(
     bytes: &[u8],
     file_type: FileType,
-    filename: &str,
-    today: NaiveDate,
     orgs: &[Organization],
+    filename: &str,
     ocr: &dyn Ocr,
-) -> Processed {
+) -> ReadOutcome {
     let hints = filename_hints(filename);
     let mut data = ExtractedData { filename_organization: hints.organization.clone(), ..ExtractedData::default() };
     if file_type == FileType::Pdf && pdf_has_javascript(bytes) {
@@ -78,10 +110,15 @@ pub fn process(
     }
     // `read_text` sniffs the signatures the upload check already matched
     // against the extension, so it takes the file for what `file_type` says.
-    let (text, source, pages) = match read_text(bytes, ocr, &PdfLimits::default()) {
-        Ok(t) => (t.text, t.source, t.pages),
+    match read_text(bytes, ocr, &PdfLimits::default()) {
+        Ok(t) => ReadOutcome::Text(Box::new(FileText {
+            text: t.text,
+            source: t.source.as_str(),
+            pages: t.pages,
+            data,
+            hints,
+        })),
         Err(why @ TextError::OcrUnavailable { .. }) => {
-            let why = why.to_string();
             data.missing = REQUIRED_FIELDS.iter().map(|f| (*f).to_owned()).collect();
             data.missing.push("organization".into());
             let input = MatchInput {
@@ -91,32 +128,63 @@ pub fn process(
                 filename_words: &hints.words,
             };
             data.candidates = match_organization(&input, orgs);
-            return Processed {
+            ReadOutcome::Settled(Box::new(Processed {
                 status: ItemStatus::NeedsReview,
                 text: None,
                 organization: data.candidates.first().map(|c| c.organization_id),
                 match_confidence: data.candidates.first().map(|c| c.confidence),
                 data,
-                error: Some(why),
-            };
+                error: Some(why.to_string()),
+            }))
         }
-        Err(TextError::Unreadable(why)) => {
-            return Processed {
-                status: ItemStatus::ExtractionFailed,
-                text: None,
-                data,
-                organization: None,
-                match_confidence: None,
-                error: Some(why),
-            }
+        Err(TextError::Unreadable(why)) => ReadOutcome::Settled(Box::new(Processed {
+            status: ItemStatus::ExtractionFailed,
+            text: None,
+            data,
+            organization: None,
+            match_confidence: None,
+            error: Some(why),
+        })),
+    }
+}
+
+/// Processes one file: [`read_file`], the extractor, [`settle`].
+/// `filename` is the sanitised name, `today` the day dates are judged
+/// against, `orgs` the tenant's organizations.
+pub async fn process(
+    bytes: &[u8],
+    file_type: FileType,
+    filename: &str,
+    today: NaiveDate,
+    orgs: &[Organization],
+    ocr: &dyn Ocr,
+    extractor: &dyn Extractor,
+) -> Processed {
+    match read_file(bytes, file_type, orgs, filename, ocr) {
+        ReadOutcome::Settled(p) => *p,
+        ReadOutcome::Text(file) => {
+            let got = extract_or_fall_back(extractor, &file.text, &file.hints(filename, today)).await;
+            settle(*file, got, orgs)
         }
-    };
-    data.text_source = Some(source.as_str().to_owned());
+    }
+}
+
+/// Matches the organization and decides, from a file's text and its fields.
+pub fn settle(file: FileText, extracted: Extracted, orgs: &[Organization]) -> Processed {
+    let FileText { text, source, pages, mut data, hints } = file;
+    data.text_source = Some(source.to_owned());
     data.pages = pages;
-    let extraction = extract_fields(&text, &Hints { filename: Some(filename.to_owned()), reference_date: Some(today) });
+    if let Some(why) = &extracted.fallback {
+        data.warnings.push(format!("extractor_fallback: {why}"));
+    }
+    let extraction = &extracted.extraction;
     let f = &extraction.fields;
     data.is_certificate = extraction.is_certificate;
-    let src = if source == TextSource::Ocr { "ocr" } else { "text" };
+    let src = match (extracted.by.starts_with("llm"), source) {
+        (true, _) => "llm",
+        (false, "ocr") => "ocr",
+        (false, _) => "text",
+    };
     put(&mut data, "certificate_number", &f.certificate_number, src);
     put(&mut data, "certificate_type", &f.certificate_type, src);
     put(&mut data, "standard_text", &f.standard_text, src);

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::filename::sanitize_filename;
 use super::filetype::check_upload;
 use super::model::{BatchId, ExtractedData, ItemId, UploadBatch, UploadItem};
-use super::pipeline::{process, Processed};
+use super::pipeline::{read_file, settle, Processed, ReadOutcome};
 use super::ports::{BlobError, BlobStore, Ocr};
 use super::quality::Quality;
 use super::status::{BatchStatus, ItemStatus};
@@ -21,6 +21,7 @@ use crate::certificates::{CertificateInput, CertificatePatch, CertificateQuery, 
 use crate::dedupe::{score, DuplicateSubject, Verdict};
 use crate::ids::{CertificateId, OrganizationId, TenantId};
 use crate::jobs::{enqueue_in, JobSpec};
+use crate::monitoring::{extract_or_fall_back, Extractor, RuleBasedExtractor};
 use crate::pagination::PageRequest;
 use crate::ports::{Scope, Tx};
 use crate::suppliers::{Organization, OrganizationQuery};
@@ -34,19 +35,25 @@ pub const PROCESS_UPLOAD_ITEM: &str = "bulk_upload_item";
 /// Most files in one batch.
 pub const MAX_FILES_PER_BATCH: usize = 50;
 
-/// What processing needs besides the store: the file store and the OCR
-/// engine.
+/// What processing needs besides the store: the file store, the OCR
+/// engine and the field extractor.
 #[derive(Clone)]
 pub struct ProcessingPorts {
     /// Where uploaded files are kept.
     pub blobs: Arc<dyn BlobStore>,
     /// Reads images.
     pub ocr: Arc<dyn Ocr>,
+    /// Reads fields out of the text (the rules by default; the LLM when
+    /// the host configures one, with the rules as its fallback).
+    pub extractor: Arc<dyn Extractor>,
 }
 
 impl std::fmt::Debug for ProcessingPorts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProcessingPorts").field("ocr_available", &self.ocr.available()).finish_non_exhaustive()
+        f.debug_struct("ProcessingPorts")
+            .field("ocr_available", &self.ocr.available())
+            .field("extractor", &self.extractor.name())
+            .finish_non_exhaustive()
     }
 }
 
@@ -54,7 +61,11 @@ impl Default for ProcessingPorts {
     /// No file store (every read fails, so jobs retry until a host that has
     /// one runs them) and the build's default OCR.
     fn default() -> Self {
-        Self { blobs: Arc::new(super::ports::NoBlobStore), ocr: super::default_ocr() }
+        Self {
+            blobs: Arc::new(super::ports::NoBlobStore),
+            ocr: super::default_ocr(),
+            extractor: Arc::new(RuleBasedExtractor),
+        }
     }
 }
 
@@ -517,9 +528,22 @@ impl<'a> BulkUploadService<'a> {
             Ok(bytes) => {
                 let (file_type, name, today, ocr) =
                     (item.file_type, item.original_filename.clone(), self.app.clock().today(), ports.ocr.clone());
-                tokio::task::spawn_blocking(move || process(&bytes, file_type, &name, today, &orgs, ocr.as_ref()))
-                    .await
-                    .unwrap_or_else(|e| failed(format!("processing failed: {e}")))
+                let orgs = Arc::new(orgs);
+                let read = {
+                    let (orgs, name) = (orgs.clone(), name.clone());
+                    tokio::task::spawn_blocking(move || read_file(&bytes, file_type, &orgs, &name, ocr.as_ref())).await
+                };
+                match read {
+                    Err(e) => failed(format!("processing failed: {e}")),
+                    Ok(ReadOutcome::Settled(p)) => *p,
+                    Ok(ReadOutcome::Text(file)) => {
+                        let got =
+                            extract_or_fall_back(ports.extractor.as_ref(), &file.text, &file.hints(&name, today)).await;
+                        tokio::task::spawn_blocking(move || settle(*file, got, &orgs))
+                            .await
+                            .unwrap_or_else(|e| failed(format!("processing failed: {e}")))
+                    }
+                }
             }
         };
 

@@ -15,9 +15,13 @@
 //! layer, else OCR of a scan's page images ([`pdf_images`]) or of an image
 //! through the [`Ocr`] port (Tesseract in `tesseract` with the cargo
 //! feature `ocr`, see [`default_ocr`]).
+//! [`llm`] is the pure half of the optional LLM extractor: the request it
+//! sends and the checks of the model's (untrusted) answer against the
+//! document; the HTTP adapter is `monitoring::llm`.
 
 mod document_text;
 mod error;
+pub mod llm;
 pub mod ocr;
 mod ocr_text;
 pub mod pdf;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::charset::decode_html;
-use super::extractor::{Extractor, TextSource};
+use super::extractor::{extract_or_fall_back, Extractor, RuleBasedExtractor, TextSource};
 use super::html::parse_page;
 use super::scrape::page_blocks;
 use crate::extraction::{read_text_blocking, DocumentKind, ExtractedFields, Hints, Ocr, PdfLimits, TextError};
@@ -25,6 +25,11 @@ pub struct DocumentExtraction {
     /// Pages read (PDF pages, or page images for OCR); absent for HTML.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<u32>,
+    /// Which extractor read the fields (`rules`, `llm:<model>`; `rules`
+    /// also when the configured one failed, see `note`). Empty when the
+    /// document could not be read.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub extractor: String,
     /// Whether the document is a certificate.
     pub is_certificate: bool,
     /// The fields, each with confidence and evidence (absent when the
@@ -41,7 +46,15 @@ pub struct DocumentExtraction {
 
 impl DocumentExtraction {
     fn unread(text_source: TextSource, note: String) -> Self {
-        Self { text_source, pages: None, is_certificate: false, fields: None, mentions: Vec::new(), note: Some(note) }
+        Self {
+            text_source,
+            pages: None,
+            extractor: String::new(),
+            is_certificate: false,
+            fields: None,
+            mentions: Vec::new(),
+            note: Some(note),
+        }
     }
 }
 
@@ -66,16 +79,15 @@ pub async fn extract_document(
             }
             Err(TextError::Unreadable(e)) => return DocumentExtraction::unread(guess, e),
         };
-        return match extractor.extract(&read.text, &hints).await {
-            Ok(ex) => DocumentExtraction {
-                text_source: read.source,
-                pages: Some(read.pages),
-                is_certificate: ex.is_certificate,
-                fields: Some(ex.fields),
-                mentions: Vec::new(),
-                note: None,
-            },
-            Err(e) => DocumentExtraction::unread(read.source, e.to_string()),
+        let got = extract_or_fall_back(extractor, &read.text, &hints).await;
+        return DocumentExtraction {
+            text_source: read.source,
+            pages: Some(read.pages),
+            extractor: got.by,
+            is_certificate: got.extraction.is_certificate,
+            fields: Some(got.extraction.fields),
+            mentions: Vec::new(),
+            note: got.fallback,
         };
     }
     let base = Url::parse("file:///document").unwrap_or_else(|_| unreachable!());
@@ -83,24 +95,23 @@ pub async fn extract_document(
         Ok(p) => p,
         Err(e) => return DocumentExtraction::unread(TextSource::Html, e.to_string()),
     };
-    let ex = match extractor.extract(&page.text, &hints).await {
-        Ok(ex) => ex,
-        Err(e) => return DocumentExtraction::unread(TextSource::Html, e.to_string()),
-    };
+    let got = extract_or_fall_back(extractor, &page.text, &hints).await;
+    // As in a scrape: a remote model reads the page once, the rules its rows.
+    let block_extractor: &dyn Extractor = if extractor.per_block() { extractor } else { &RuleBasedExtractor };
     let mut mentions = Vec::new();
     for block in page_blocks(&page.text) {
-        if let Ok(m) = extractor.extract(&block, &Hints { filename: None, reference_date }).await {
-            if m.fields.certificate_type.is_some() && m.fields.certificate_number.is_some() {
-                mentions.push(m.fields);
-            }
+        let m = extract_or_fall_back(block_extractor, &block, &Hints { filename: None, reference_date }).await;
+        if m.extraction.fields.certificate_type.is_some() && m.extraction.fields.certificate_number.is_some() {
+            mentions.push(m.extraction.fields);
         }
     }
     DocumentExtraction {
         text_source: TextSource::Html,
         pages: None,
-        is_certificate: ex.is_certificate || !mentions.is_empty(),
-        fields: Some(ex.fields),
+        extractor: got.by,
+        is_certificate: got.extraction.is_certificate || !mentions.is_empty(),
+        fields: Some(got.extraction.fields),
         mentions,
-        note: None,
+        note: got.fallback,
     }
 }

@@ -20,7 +20,8 @@
 //!    [`crate::extraction::read_text`] (the path bulk upload uses: text
 //!    layer, else OCR of a scan with [`MonitoringConfig::ocr`]);
 //! 5. extract fields through the [`Extractor`] port (default: the rules of
-//!    [`crate::extraction`]);
+//!    [`crate::extraction`]; [`llm::LlmExtractor`] when configured, with the
+//!    rules as the fallback for a document it fails on);
 //! 6. de-duplicate ([`dedupe_step`]: document hash, number, semantic,
 //!    SimHash via the band index) and create or update certificates
 //!    through the certificate service;
@@ -43,6 +44,7 @@ pub mod fetch;
 pub mod html;
 pub mod http;
 pub mod jobs;
+pub mod llm;
 mod model;
 pub mod render;
 pub mod schedule;
@@ -52,9 +54,10 @@ mod service;
 pub use alerts::failure_rate_alerts;
 pub use config::MonitoringConfig;
 pub use document::{extract_document, DocumentExtraction};
-pub use extractor::{Extractor, ExtractorError, RuleBasedExtractor, TextSource};
+pub use extractor::{extract_or_fall_back, Extracted, Extractor, ExtractorError, RuleBasedExtractor, TextSource};
 pub use fetch::{FetchError, FetchRequest, FetchResponse, Fetcher, Validators};
 pub use http::{FetchConfig, ReqwestFetcher};
+pub use llm::{ApiKey, LlmConfig, LlmExtractor};
 pub use model::{
     EndpointId, EndpointInput, EndpointPatch, Fingerprint, MonitoredEndpoint, ScrapeLog, ScrapeLogFilter, ScrapeLogId,
     ScrapeStats, ScrapeStatus, DEFAULT_CHECK_FREQUENCY_HOURS,

@@ -14,7 +14,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::charset::decode_html;
-use super::extractor::{Extractor, TextSource};
+use super::extractor::{extract_or_fall_back, Extractor, RuleBasedExtractor, TextSource};
 use super::fetch::{FetchError, FetchRequest, Fetcher, Validators};
 use super::html::{content_hash, parse_page, sha256_hex, HtmlError, Link, ParsedPage};
 use super::render::{RenderError, Renderer};
@@ -219,8 +219,14 @@ pub async fn scrape_page(
     let hints = |filename: Option<String>| Hints { filename, reference_date };
     let mut candidates = Vec::new();
     if page_changed {
+        // A remote model reads the page once; its rows and lines are read
+        // by the rules (one model call per line would cost a call per row).
+        let block_extractor: &dyn Extractor = if extractor.per_block() { extractor } else { &RuleBasedExtractor };
+        let mut fallback_note = None;
         for block in page_blocks(&parsed.text) {
-            let Ok(ex) = extractor.extract(&block, &hints(None)).await else { continue };
+            let got = extract_or_fall_back(block_extractor, &block, &hints(None)).await;
+            fallback_note = fallback_note.or(got.fallback);
+            let ex = got.extraction;
             if ex.fields.certificate_type.is_some() && ex.fields.certificate_number.is_some() {
                 candidates.push(Candidate {
                     source: TextSource::Html,
@@ -229,6 +235,25 @@ pub async fn scrape_page(
                     simhash: simhash(&block),
                     extraction: ex,
                 });
+            }
+        }
+        notes.extend(fallback_note);
+        if !extractor.per_block() {
+            match extractor.extract(&parsed.text, &hints(None)).await {
+                Ok(ex) if ex.fields.certificate_type.is_some() && ex.fields.certificate_number.is_some() => {
+                    candidates.push(Candidate {
+                        source: TextSource::Html,
+                        document_url: None,
+                        document_hash: None,
+                        simhash: simhash(&parsed.text),
+                        extraction: ex,
+                    });
+                }
+                Ok(_) => {}
+                Err(e) => notes.push(format!(
+                    "{} failed on the page text ({e}); its mentions were read by the rules only",
+                    extractor.name()
+                )),
             }
         }
         notes.push(format!("{} certificate mention(s) in the page text", candidates.len()));
@@ -405,24 +430,21 @@ async fn scrape_pdf(ctx: &PdfContext<'_>, link: &Link, notes: &mut Vec<String>) 
     }
     let text = read.text;
     let filename = link.url.path_segments().and_then(|mut s| s.next_back()).map(str::to_owned);
-    match extractor.extract(&text, &Hints { filename, reference_date }).await {
-        Ok(ex) if ex.is_certificate => {
-            let c = Candidate {
-                source: read.source,
-                document_url: Some(key.to_owned()),
-                document_hash: Some(sha),
-                simhash: simhash(&text),
-                extraction: ex,
-            };
-            (result, Some(c))
-        }
-        Ok(_) => (result, None),
-        Err(e) => {
-            result.status = PdfStatus::Failed(e.to_string());
-            result.sha256 = None;
-            (result, None)
-        }
+    let got = extract_or_fall_back(extractor, &text, &Hints { filename, reference_date }).await;
+    if let Some(why) = got.fallback {
+        notes.push(format!("PDF {key}: {why}"));
     }
+    if !got.extraction.is_certificate {
+        return (result, None);
+    }
+    let c = Candidate {
+        source: read.source,
+        document_url: Some(key.to_owned()),
+        document_hash: Some(sha),
+        simhash: simhash(&text),
+        extraction: got.extraction,
+    };
+    (result, Some(c))
 }
 
 /// The page text cut into blocks that may each mention one certificate:

@@ -71,6 +71,12 @@ fn brand_of(legal_name: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+/// The known brands `text` names, in the order of [`BRANDS`] (for checking
+/// an issuing body a model claims against the document).
+pub(super) fn brands_in(text: &str) -> Vec<&'static str> {
+    BRAND_PATTERNS.iter().filter(|(_, re)| re.is_match(text)).map(|(brand, _)| *brand).collect()
+}
+
 /// Extracts the issuing body.
 pub(super) fn extract(doc: &Doc<'_>) -> Option<Field<String>> {
     let mut scores: Vec<(f32, &'static str, String)> = Vec::new();

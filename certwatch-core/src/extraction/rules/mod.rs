@@ -21,6 +21,8 @@ mod scope;
 mod text;
 mod types;
 
+pub(crate) mod evidence;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 

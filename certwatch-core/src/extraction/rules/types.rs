@@ -92,6 +92,11 @@ fn mentions(text: &str) -> Vec<(usize, usize, &'static str)> {
     out
 }
 
+/// The type codes of every standard `text` mentions, in order.
+pub(super) fn type_codes(text: &str) -> Vec<&'static str> {
+    mentions(text).into_iter().map(|(_, _, code)| code).collect()
+}
+
 /// The standards of a document, in order.
 pub(super) fn standards(doc: &Doc<'_>) -> Vec<Standard> {
     let mut out = Vec::new();
