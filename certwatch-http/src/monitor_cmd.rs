@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use certwatch_core::extraction::{default_ocr, PdfLimits};
 use certwatch_core::monitoring::{
     default_renderer, extract_document, scrape_page, Extractor, FetchConfig, PriorState, ReqwestFetcher,
-    RuleBasedExtractor, ScrapeLimits,
+    RuleBasedExtractor, ScrapeLimits, ScrapePorts,
 };
 use serde_json::json;
 
@@ -41,17 +41,10 @@ pub async fn scrape_dry_run(url: &str, allow: Vec<ipnet::IpNet>) -> anyhow::Resu
     // Headless Chromium when built with `--features browser`.
     let renderer = default_renderer(allow);
     let today = chrono::Utc::now().date_naive();
-    let scrape = scrape_page(
-        &fetcher,
-        renderer.as_ref(),
-        &RuleBasedExtractor,
-        &default_ocr(),
-        &url,
-        &PriorState::default(),
-        &ScrapeLimits::default(),
-        Some(today),
-    )
-    .await?;
+    let ocr = default_ocr();
+    let ports =
+        ScrapePorts { fetcher: &fetcher, renderer: renderer.as_ref(), extractor: &RuleBasedExtractor, ocr: &ocr };
+    let scrape = scrape_page(ports, &url, &PriorState::default(), &ScrapeLimits::default(), Some(today)).await?;
     println!("{}", serde_json::to_string_pretty(&scrape)?);
     Ok(())
 }

@@ -18,7 +18,7 @@ use certwatch_core::dedupe::normalize_number;
 use certwatch_core::monitoring::chromium::{ChromiumConfig, ChromiumRenderer};
 use certwatch_core::monitoring::{
     scrape_page, EndpointInput, FetchConfig, MonitoringConfig, PriorState, RenderError, Renderer, ReqwestFetcher,
-    RuleBasedExtractor, ScrapeLimits, ScrapeStatus,
+    RuleBasedExtractor, ScrapeLimits, ScrapePorts, ScrapeStatus,
 };
 use certwatch_core::pagination::PageRequest;
 use certwatch_core::suppliers::OrganizationInput;
@@ -127,9 +127,9 @@ async fn script_filled_page_is_rendered_and_the_browser_reused_and_relaunched() 
         let page = page.clone();
         async move {
             let ocr = certwatch_core::extraction::default_ocr();
-            scrape_page(&fetcher(), renderer, &RuleBasedExtractor, &ocr, &page, &prior, &ScrapeLimits::default(), None)
-                .await
-                .expect("scrape")
+            let fetcher = fetcher();
+            let ports = ScrapePorts { fetcher: &fetcher, renderer, extractor: &RuleBasedExtractor, ocr: &ocr };
+            scrape_page(ports, &page, &prior, &ScrapeLimits::default(), None).await.expect("scrape")
         }
     };
     let first = scrape(PriorState::default()).await;
@@ -210,11 +210,9 @@ async fn a_missing_browser_is_explained() {
     });
     let farm = SiteFarm::empty().await;
     farm.put_browser_only("/walled.html", CERTIFICATE_TABLE_PAGE.as_bytes().to_vec());
+    let (fetcher, ocr) = (fetcher(), certwatch_core::extraction::default_ocr());
     let err = scrape_page(
-        &fetcher(),
-        &renderer,
-        &RuleBasedExtractor,
-        &certwatch_core::extraction::default_ocr(),
+        ScrapePorts { fetcher: &fetcher, renderer: &renderer, extractor: &RuleBasedExtractor, ocr: &ocr },
         &url(&farm.url("/walled.html")),
         &PriorState::default(),
         &ScrapeLimits::default(),

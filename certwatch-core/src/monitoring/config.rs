@@ -56,6 +56,16 @@ impl std::fmt::Debug for MonitoringConfig {
 }
 
 impl MonitoringConfig {
+    /// The adapters a scrape uses.
+    pub fn ports(&self) -> super::scrape::ScrapePorts<'_> {
+        super::scrape::ScrapePorts {
+            fetcher: self.fetcher.as_ref(),
+            renderer: self.renderer.as_ref(),
+            extractor: self.extractor.as_ref(),
+            ocr: &self.ocr,
+        }
+    }
+
     /// The defaults with a [`ReqwestFetcher`] built from `fetch`. Should the
     /// HTTP client fail to build, every fetch fails with that reason (and
     /// scrape logs say so) instead of the process refusing to start.

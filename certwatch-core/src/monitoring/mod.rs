@@ -63,7 +63,7 @@ pub use model::{
     ScrapeStats, ScrapeStatus, DEFAULT_CHECK_FREQUENCY_HOURS,
 };
 pub use render::{default_renderer, NoRenderer, RenderError, RenderedPage, Renderer};
-pub use scrape::{scrape_page, PageScrape, PriorState, ScrapeError, ScrapeLimits};
+pub use scrape::{scrape_page, PageScrape, PriorState, ScrapeError, ScrapeLimits, ScrapePorts};
 pub use service::{
     monitor_principal, DiscoveryOutcome, DueRun, MonitoringService, FAILURE_RATE_ALERT_EVENT, SCRAPE_DUE_ENDPOINTS,
     SCRAPE_ENDPOINT,

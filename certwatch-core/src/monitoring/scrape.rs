@@ -186,27 +186,39 @@ impl From<HtmlError> for ScrapeError {
     }
 }
 
+/// The adapters one scrape reads the world through (see
+/// [`MonitoringConfig::ports`](super::MonitoringConfig::ports)).
+#[derive(Clone, Copy)]
+pub struct ScrapePorts<'a> {
+    /// Pages and PDFs over HTTP.
+    pub fetcher: &'a dyn Fetcher,
+    /// The browser fallback.
+    pub renderer: &'a dyn Renderer,
+    /// Fields out of text.
+    pub extractor: &'a dyn Extractor,
+    /// Scanned PDFs.
+    pub ocr: &'a Arc<dyn Ocr>,
+}
+
 /// Scrapes `url`: the page must be fetched and parsed (else the error),
 /// linked PDFs are handled one by one (a failing PDF is recorded, not fatal);
-/// scans among them are read by `ocr`.
+/// scans among them are read by the OCR port.
 ///
 /// Browser fallback: when the page answers 403, connecting fails (not an
 /// SSRF refusal: the browser would be refused too), or its visible text is
 /// shorter than [`ScrapeLimits::min_visible_chars`], the page is rendered
-/// through `renderer` and the rendered HTML is used. When that fails (no
+/// through the renderer and the rendered HTML is used. When that fails (no
 /// browser in the build or on the machine, or it failed too) the scrape
 /// carries on with what HTTP returned — or fails with HTTP's error — and
 /// the notes say why.
 pub async fn scrape_page(
-    fetcher: &dyn Fetcher,
-    renderer: &dyn Renderer,
-    extractor: &dyn Extractor,
-    ocr: &Arc<dyn Ocr>,
+    ports: ScrapePorts<'_>,
     url: &Url,
     prior: &PriorState,
     limits: &ScrapeLimits,
     reference_date: Option<NaiveDate>,
 ) -> Result<PageScrape, ScrapeError> {
+    let ScrapePorts { fetcher, renderer, extractor, ocr } = ports;
     let mut notes = Vec::new();
     let (final_url, parsed) = fetch_or_render(fetcher, renderer, url, limits, &mut notes).await?;
     let hash = content_hash(&parsed.text);

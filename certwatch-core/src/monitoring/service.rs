@@ -304,18 +304,7 @@ impl<'a> MonitoringService<'a> {
         };
         let today = self.app.clock().today();
         let outcome = match Url::parse(&endpoint.url) {
-            Ok(url) => scrape_page(
-                cfg.fetcher.as_ref(),
-                cfg.renderer.as_ref(),
-                cfg.extractor.as_ref(),
-                &cfg.ocr,
-                &url,
-                &prior,
-                &cfg.limits,
-                Some(today),
-            )
-            .await
-            .map_err(|e| {
+            Ok(url) => scrape_page(cfg.ports(), &url, &prior, &cfg.limits, Some(today)).await.map_err(|e| {
                 notes.extend(e.notes());
                 e.to_string()
             }),
