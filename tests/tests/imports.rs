@@ -164,6 +164,26 @@ async fn realistic_workbook(backend: Backend) {
     assert_eq!(certs[0].status, CertificateStatus::Expired);
     let detail = srv.core.suppliers().get_organization(&p, acme.id).await.expect("detail");
     assert_eq!(detail.counts.active, 1, "counters are maintained");
+    // Organizations an import creates are inserted with their counters
+    // (no recount): each must agree with its certificates.
+    let today = srv.core.clock().today();
+    for o in &orgs {
+        let q = CertificateQuery { organization_id: Some(o.id), ..CertificateQuery::default() };
+        let certs = srv.core.certificates().list_certificates(&p, &q).await.expect("certs").items;
+        let active: Vec<_> = certs.iter().filter(|c| c.status == CertificateStatus::Active).collect();
+        let expiring = active
+            .iter()
+            .filter(|c| c.expiry_date.is_some_and(|d| d >= today && d <= today + chrono::Duration::days(30)))
+            .count();
+        let expired = certs.iter().filter(|c| c.status == CertificateStatus::Expired).count();
+        let counts = srv.core.suppliers().get_organization(&p, o.id).await.expect("detail").counts;
+        assert_eq!(
+            (counts.active, counts.expiring, counts.expired),
+            (active.len() as u64, expiring as u64, expired as u64),
+            "counters of {:?}",
+            o.external_id
+        );
+    }
 
     // Each new organization is queued for website discovery, once.
     // (The test server's own worker may already have taken them: look at

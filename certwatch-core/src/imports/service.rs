@@ -29,7 +29,9 @@ use crate::certificates::{Certificate, CertificateInput, CertificateStatus, Prov
 use crate::ids::OrganizationId;
 use crate::jobs::{kinds::WEBSITE_DISCOVERY, NewJob, DEFAULT_MAX_ATTEMPTS};
 use crate::ports::Scope;
-use crate::suppliers::{apply_organization_patch, Organization, OrganizationInput, OrganizationPatch};
+use crate::suppliers::{
+    apply_organization_patch, CertificateCounts, Organization, OrganizationInput, OrganizationPatch,
+};
 use crate::validation::ValidationErrors;
 use crate::{CertWatch, Error, Result};
 
@@ -332,8 +334,21 @@ impl<'a> ImportService<'a> {
         // Write what the rules decided.
         let meta = json!({"source": "import"});
         let suppliers = self.app.suppliers();
-        let new_orgs: Vec<Organization> =
-            slots.iter().filter(|s| s.original.is_none()).map(|s| s.org.clone()).collect();
+        // A new organization's certificates are all in `new_certs`: its
+        // counters are known here, so it is inserted counted and never
+        // recounted (the recount is an UPDATE of every row just inserted).
+        let mut new_counts: HashMap<OrganizationId, CertificateCounts> =
+            slots.iter().filter(|s| s.original.is_none()).map(|s| (s.org.id, CertificateCounts::default())).collect();
+        for c in &new_certs {
+            if let Some(counts) = new_counts.get_mut(&c.organization_id) {
+                counts.add(c, today);
+            }
+        }
+        let new_orgs: Vec<(Organization, CertificateCounts)> = slots
+            .iter()
+            .filter(|s| s.original.is_none())
+            .map(|s| (s.org.clone(), new_counts.get(&s.org.id).copied().unwrap_or_default()))
+            .collect();
         let changed: Vec<Organization> = slots
             .iter()
             .filter_map(|s| match &s.original {
@@ -341,12 +356,13 @@ impl<'a> ImportService<'a> {
                 _ => None,
             })
             .collect();
-        suppliers.insert_organizations_in(tx.as_mut(), p, &new_orgs, &meta).await?;
+        suppliers.insert_organizations_in(tx.as_mut(), p, &new_orgs, today, &meta).await?;
         suppliers.update_organizations_in(tx.as_mut(), p, &changed, &meta).await?;
         let certs = self.app.certificates();
         certs.insert_certificates_in(tx.as_mut(), p, &new_certs).await?;
         out.certificates_created = new_certs.len() as u32;
-        let mut recount: Vec<OrganizationId> = new_certs.iter().map(|c| c.organization_id).collect();
+        let mut recount: Vec<OrganizationId> =
+            new_certs.iter().map(|c| c.organization_id).filter(|id| !new_counts.contains_key(id)).collect();
         for (old, new) in cert_updates {
             if certs.update_in(tx.as_mut(), p, &old, new, "certificate.update", meta.clone()).await?.is_some() {
                 out.certificates_updated += 1;
@@ -356,7 +372,7 @@ impl<'a> ImportService<'a> {
         recount.sort();
         recount.dedup();
         tx.recount_certificates(p.tenant_id, &recount, today).await?;
-        let jobs: Vec<NewJob> = new_orgs.iter().map(|o| self.discovery_job(p, o, now)).collect();
+        let jobs: Vec<NewJob> = new_orgs.iter().map(|(o, _)| self.discovery_job(p, o, now)).collect();
         tx.enqueue_jobs(&jobs).await?;
         tx.commit().await?;
         self.app.wake_workers();

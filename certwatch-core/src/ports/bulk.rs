@@ -30,9 +30,15 @@ pub trait BulkRepo {
         tenant: TenantId,
         external_ids: &[String],
     ) -> R<Vec<Organization>>;
-    /// Inserts organizations (counters zero) with multi-row statements and
-    /// counts them on their tenants. Conflict: `organizations_external_id`.
-    async fn insert_organizations(&mut self, orgs: &[Organization]) -> R<()>;
+    /// Inserts organizations with their certificate counters as of
+    /// `counted_on` (the caller knows every certificate a new organization
+    /// has, so no recount is needed) using multi-row statements, and counts
+    /// them on their tenants. Conflict: `organizations_external_id`.
+    async fn insert_organizations(
+        &mut self,
+        orgs: &[(Organization, crate::suppliers::CertificateCounts)],
+        counted_on: chrono::NaiveDate,
+    ) -> R<()>;
     /// Locks these organization rows until the transaction ends (as
     /// [`super::SupplierRepo::lock_organization`]); returns how many exist.
     async fn lock_organizations(&mut self, tenant: TenantId, ids: &[OrganizationId]) -> R<u64>;

@@ -49,6 +49,28 @@ pub struct CertificateCounts {
 /// Days ahead that count as "expiring" in organization counts.
 pub const EXPIRING_WINDOW_DAYS: i64 = 30;
 
+impl CertificateCounts {
+    /// Counts `c` as the store's counters do on `today`: ACTIVE, ACTIVE
+    /// and expiring within [`EXPIRING_WINDOW_DAYS`] (today included), or
+    /// EXPIRED.
+    pub fn add(&mut self, c: &crate::certificates::Certificate, today: chrono::NaiveDate) {
+        use crate::certificates::CertificateStatus;
+        match c.status {
+            CertificateStatus::Active => {
+                self.active += 1;
+                let end = today
+                    .checked_add_signed(chrono::Duration::days(EXPIRING_WINDOW_DAYS))
+                    .unwrap_or(chrono::NaiveDate::MAX);
+                if c.expiry_date.is_some_and(|d| d >= today && d <= end) {
+                    self.expiring += 1;
+                }
+            }
+            CertificateStatus::Expired => self.expired += 1,
+            _ => {}
+        }
+    }
+}
+
 /// A list row: the organization and its certificate counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrganizationSummary {

@@ -4,8 +4,8 @@ use serde_json::json;
 
 use super::identifiers::{CountryCode, Lei, VatNumber, WebsiteUrl};
 use super::model::{
-    Organization, OrganizationDetail, OrganizationInput, OrganizationPatch, OrganizationQuery, OrganizationSummary,
-    Site, SiteInput, SitePatch,
+    CertificateCounts, Organization, OrganizationDetail, OrganizationInput, OrganizationPatch, OrganizationQuery,
+    OrganizationSummary, Site, SiteInput, SitePatch,
 };
 use crate::authz::{authorize, Action, Principal};
 use crate::ids::{OrganizationId, SiteId};
@@ -116,16 +116,17 @@ impl<'a> SupplierService<'a> {
         &self,
         tx: &mut dyn Tx,
         p: &Principal,
-        orgs: &[Organization],
+        orgs: &[(Organization, CertificateCounts)],
+        counted_on: chrono::NaiveDate,
         metadata: &serde_json::Value,
     ) -> Result<()> {
         if orgs.is_empty() {
             return Ok(());
         }
-        tx.insert_organizations(orgs).await?;
+        tx.insert_organizations(orgs, counted_on).await?;
         let audits: Vec<_> = orgs
             .iter()
-            .map(|o| {
+            .map(|(o, _)| {
                 let mut meta = json!({"name": o.name, "external_id": o.external_id});
                 merge(&mut meta, metadata);
                 self.app.audit_by(p, "organization.create", "organization", o.id.to_string(), meta)

@@ -49,9 +49,13 @@ macro_rules! impl_bulk_repo {
                 Ok(found)
             }
 
-            async fn insert_organizations(&mut self, orgs: &[Organization]) -> R<()> {
+            async fn insert_organizations(
+                &mut self,
+                orgs: &[(Organization, ::certwatch_core::suppliers::CertificateCounts)],
+                counted_on: ::chrono::NaiveDate,
+            ) -> R<()> {
                 let mut per_tenant: HashMap<Uuid, i64> = HashMap::new();
-                for o in orgs {
+                for (o, _) in orgs {
                     self.check_write(o.tenant_id)?;
                     *per_tenant.entry(o.tenant_id.as_uuid()).or_default() += 1;
                 }
@@ -59,9 +63,10 @@ macro_rules! impl_bulk_repo {
                     let mut qb = QueryBuilder::<Db>::new(concat!(
                         "INSERT INTO organizations (",
                         organization_columns!(),
-                        ", name_folded) "
+                        ", name_folded, active_count, expired_count, expiring_count, expiring_as_of) "
                     ));
-                    qb.push_values(chunk, |mut b, o| {
+                    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+                    qb.push_values(chunk, |mut b, (o, c)| {
                         b.push_bind(o.id.as_uuid())
                             .push_bind(o.tenant_id.as_uuid())
                             .push_bind(o.external_id.as_deref())
@@ -72,7 +77,11 @@ macro_rules! impl_bulk_repo {
                             .push_bind(o.country.as_ref().map(|v| v.as_str().to_owned()))
                             .push_bind(o.created_at)
                             .push_bind(o.updated_at)
-                            .push_bind(fold(&o.name));
+                            .push_bind(fold(&o.name))
+                            .push_bind(n(c.active))
+                            .push_bind(n(c.expired))
+                            .push_bind(n(c.expiring))
+                            .push_bind(counted_on);
                     });
                     qb.build().execute(&mut *self.tx).await.db()?;
                 }
