@@ -530,7 +530,7 @@ async fn a_scrape_reads_pdfs_with_the_llm_once_per_document() {
     mount(&server, ok(completion(&label_reply(&label).to_string(), "stop"))).await;
     let (log, certs) = scrape_with_llm(config(&server)).await;
     assert_eq!(log.status, ScrapeStatus::Success, "{log:?}");
-    assert!(log.notes.iter().any(|n| n == "extractor: llm:gpt-test"), "{:?}", log.notes);
+    assert!(log.notes.iter().any(|n| n.starts_with("extractor: llm:gpt-test,")), "{:?}", log.notes);
     assert!(!log.notes.iter().any(|n| n.contains("instead")), "no fallback: {:?}", log.notes);
     let expected = (
         label["certificate_number"].as_str().unwrap_or_default().to_owned(),
