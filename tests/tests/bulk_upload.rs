@@ -268,8 +268,11 @@ fn blobs_in(dir: &std::path::Path) -> usize {
 }
 
 async fn hostile(backend: Backend) {
-    let srv = TestServer::spawn(backend).await;
-    let token = srv.signup("hostile@upload.example", PW, "Hostile").await;
+    // No server worker: the test deletes a stored file between upload and
+    // processing, so only its own worker may process items (a server
+    // worker could take the item first).
+    let srv = TestServer::spawn_without_worker(backend).await;
+    let (_, token) = certwatch_tests::seed::admin_of(&srv.core, "hostile@upload.example").await;
     let pdf = corpus_file(
         corpus_documents()
             .iter()
