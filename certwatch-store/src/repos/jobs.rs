@@ -143,12 +143,18 @@ macro_rules! impl_job_repo {
                 self.relax_commit().await?;
                 let mut held = Vec::with_capacity(ids.len());
                 // Chunks keep the statement under SQLite's bound-parameter limit.
+                // No `status = 'running'` here: `locked_by` is set only while a
+                // job runs (every transition out of running clears it), so it
+                // already says so, and with the status in the predicate the
+                // planner scans every running job through the status index —
+                // waiting on other workers' row locks — instead of taking the
+                // ids through the primary key.
                 for chunk in ids.chunks(500) {
                     let placeholders = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
                     let sql = format!(
                         "UPDATE jobs SET status = 'succeeded', lease_until = NULL, locked_by = NULL, \
                          updated_at = $1, finished_at = $1 \
-                         WHERE status = 'running' AND locked_by = $2 AND id IN ({placeholders}) RETURNING id"
+                         WHERE locked_by = $2 AND id IN ({placeholders}) RETURNING id"
                     );
                     let mut q = sqlx::query_scalar::<_, uuid::Uuid>(&sql).bind(now).bind(worker);
                     for id in chunk {
