@@ -175,15 +175,32 @@ impl JobHandler for DispatchOutbox {
             tx.release_job_dedupe_key(job.id).await?;
             tx.commit().await?;
         }
+        let mut published = 0;
         for _ in 0..50 {
             let (n, _) = dispatch_outbox(&ctx.app, DISPATCH_BATCH, self.max_attempts).await?;
+            published += n;
             if n < DISPATCH_BATCH as usize || ctx.shutdown.is_cancelled() {
                 break;
             }
         }
+        // A change whose enqueue coalesced into this job (before the key
+        // was freed) may commit its event only after the read above; no job
+        // of its own will come. A run that published something therefore
+        // books one follow-up shortly after, which catches such events; a
+        // follow-up that finds nothing books none, so the chain ends.
+        if let (Some(tenant), true) = (job.tenant_id, published > 0) {
+            let at = ctx.app.clock().now() + chrono::Duration::milliseconds(FOLLOW_UP_DELAY_MS);
+            let spec = JobSpec::new(DISPATCH_OUTBOX, Some(tenant), json!({"reason": "follow-up"}))
+                .with_dedupe_key(dispatch_key(tenant))
+                .run_at(at);
+            ctx.app.jobs().enqueue(spec).await?;
+        }
         Ok(())
     }
 }
+
+/// How long after a dispatch run that published events its follow-up runs.
+pub const FOLLOW_UP_DELAY_MS: i64 = 500;
 
 /// The `deliver_webhook` handler.
 #[derive(Debug, Clone)]
