@@ -186,21 +186,23 @@ impl JobHandler for DispatchOutbox {
         // A change whose enqueue coalesced into this job (before the key
         // was freed) may commit its event only after the read above; no job
         // of its own will come. A run that published something therefore
-        // books one follow-up shortly after, which catches such events; a
-        // follow-up that finds nothing books none, so the chain ends.
+        // books one follow-up, queued behind it under a key of its own (so
+        // new changes still get an immediate job of their own); a follow-up
+        // that finds nothing books none, so the chain ends.
         if let (Some(tenant), true) = (job.tenant_id, published > 0) {
-            let at = ctx.app.clock().now() + chrono::Duration::milliseconds(FOLLOW_UP_DELAY_MS);
             let spec = JobSpec::new(DISPATCH_OUTBOX, Some(tenant), json!({"reason": "follow-up"}))
-                .with_dedupe_key(dispatch_key(tenant))
-                .run_at(at);
+                .with_dedupe_key(follow_up_key(tenant));
             ctx.app.jobs().enqueue(spec).await?;
         }
         Ok(())
     }
 }
 
-/// How long after a dispatch run that published events its follow-up runs.
-pub const FOLLOW_UP_DELAY_MS: i64 = 500;
+/// The dedupe key of a tenant's follow-up dispatch (see
+/// [`DispatchOutbox`]); freed when it starts, like [`dispatch_key`].
+pub fn follow_up_key(tenant: TenantId) -> String {
+    format!("{DISPATCH_OUTBOX}:follow-up:{tenant}")
+}
 
 /// The `deliver_webhook` handler.
 #[derive(Debug, Clone)]
