@@ -239,8 +239,19 @@ async fn metrics_endpoint(
     bulk: poem::web::Data<&Arc<bulk_upload_metrics::BulkUploadMetrics>>,
     state: poem::web::Data<&Arc<api::State>>,
 ) -> poem::Response {
-    jobs.refresh(&state.core).await;
-    bulk.refresh(&state.core).await;
+    render_metrics(&state.core, &metrics, &jobs, &bulk).await
+}
+
+/// Reads the database-backed families for `core`, then renders every
+/// family: the body of `/metrics` in `serve` and in `certwatch worker`.
+async fn render_metrics(
+    core: &CertWatch,
+    metrics: &Metrics,
+    jobs: &JobMetrics,
+    bulk: &bulk_upload_metrics::BulkUploadMetrics,
+) -> poem::Response {
+    jobs.refresh(core).await;
+    bulk.refresh(core).await;
     poem::Response::builder().content_type("text/plain; version=0.0.4").body(metrics.render())
 }
 
@@ -302,9 +313,7 @@ async fn worker_metrics_endpoint(
     bulk: poem::web::Data<&Arc<bulk_upload_metrics::BulkUploadMetrics>>,
     core: poem::web::Data<&CertWatch>,
 ) -> poem::Response {
-    jobs.refresh(&core).await;
-    bulk.refresh(&core).await;
-    poem::Response::builder().content_type("text/plain; version=0.0.4").body(metrics.render())
+    render_metrics(&core, &metrics, &jobs, &bulk).await
 }
 
 /// Completes on Ctrl-C or SIGTERM.
