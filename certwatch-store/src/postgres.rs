@@ -93,6 +93,12 @@ impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
     }
+
+    /// Row-level locking: writers wait only for the rows they share, so as
+    /// many as the pool has connections.
+    fn parallel_writers(&self) -> usize {
+        usize::try_from(self.pool.options().get_max_connections()).unwrap_or(1).max(1)
+    }
 }
 
 impl PgStore {

@@ -479,3 +479,54 @@ async fn tenants_are_isolated_sqlite() {
 async fn tenants_are_isolated_postgres() {
     tenants_are_isolated(Backend::Postgres).await;
 }
+
+/// Small batches written two at a time (on Postgres): an external id whose
+/// rows straddle batch boundaries is created once and updated by its later
+/// rows, a failing row in a concurrent batch is reported alone, and the
+/// tenant's organization counter (the unfiltered list's total) matches the
+/// rows.
+async fn parallel_batches(backend: Backend) {
+    let (srv, token) = setup(backend).await;
+    let p = srv.principal(&token).await;
+    let mut csv = String::from("external_id,name,certificate_type,certificate_number\n");
+    for i in 0..60 {
+        // Every fifth row names S0, S1 or S2: each of them has four rows,
+        // spread over batches that are written at the same time.
+        let ext = if i % 5 == 4 { format!("S{}", (i / 5) % 3) } else { format!("E{i}") };
+        let ty = if i == 33 { "No Such Standard" } else { "ISO 9001" };
+        csv.push_str(&format!("{ext},Org {i},{ty},C-{i}\n"));
+    }
+    let limits = certwatch_core::imports::ImportLimits {
+        batch_size: 7,
+        parallel_batches: 2,
+        ..certwatch_core::imports::ImportLimits::default()
+    };
+    let report =
+        srv.core.imports().with_limits(limits).import(&p, "p.csv", csv.into_bytes()).await.expect("import runs");
+    // 48 E rows, one failing on its type (data row 33, line 35 under the
+    // header); 12 S rows: 3 creations, 9 updates.
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    assert_eq!(report.errors[0].row, 35);
+    assert_eq!((report.created, report.updated), (50, 9));
+    let orgs = organizations(&srv, &token).await;
+    assert_eq!(orgs.len(), 50);
+    for (ext, last_row) in [("S0", 49), ("S1", 54), ("S2", 59)] {
+        assert_eq!(by_ext(&orgs, ext).name, format!("Org {last_row}"), "the last row of {ext} wins");
+    }
+    let q = OrganizationQuery {
+        page: certwatch_core::pagination::PageRequest::new(1, 1).expect("page"),
+        ..OrganizationQuery::default()
+    };
+    let total = srv.core.suppliers().list_organizations(&p, &q).await.expect("list").total;
+    assert_eq!(total, orgs.len() as u64, "the tenant counter agrees with the rows");
+    assert_eq!(discovery_jobs(&srv).await.len(), orgs.len(), "one discovery job per new organization");
+}
+
+#[tokio::test]
+async fn parallel_batches_sqlite() {
+    parallel_batches(Backend::Sqlite).await;
+}
+#[tokio::test]
+async fn parallel_batches_postgres() {
+    parallel_batches(Backend::Postgres).await;
+}

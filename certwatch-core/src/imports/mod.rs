@@ -46,6 +46,12 @@ pub struct ImportLimits {
     pub max_rows: usize,
     /// Rows per transaction.
     pub batch_size: usize,
+    /// Batches written at the same time, each in its own transaction (at
+    /// most what the store allows, see
+    /// [`crate::ports::Store::parallel_writers`]). Two by default: the
+    /// database does most of an import's work, and a second batch keeps a
+    /// second core busy while the first one's statements run.
+    pub parallel_batches: usize,
     /// Inflation limits of `.xlsx` containers.
     pub zip: ZipLimits,
 }
@@ -55,7 +61,13 @@ pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
 
 impl Default for ImportLimits {
     fn default() -> Self {
-        Self { max_file_bytes: MAX_FILE_BYTES, max_rows: 200_000, batch_size: 1_000, zip: ZipLimits::default() }
+        Self {
+            max_file_bytes: MAX_FILE_BYTES,
+            max_rows: 200_000,
+            batch_size: 1_000,
+            parallel_batches: 2,
+            zip: ZipLimits::default(),
+        }
     }
 }
 

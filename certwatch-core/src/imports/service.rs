@@ -13,8 +13,13 @@
 //! * A batch that fails in the store (a concurrent import created the same
 //!   external id, a unique certificate id…) is rolled back and replayed one
 //!   row per transaction, so only the rows that really fail are reported.
+//! * On Postgres two batches are written at once (see [`partition`] for
+//!   why they never touch the same organization).
 
 use std::collections::HashMap;
+
+use futures_util::stream::FuturesOrdered;
+use futures_util::StreamExt as _;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -169,21 +174,41 @@ impl<'a> ImportService<'a> {
         };
         tracing::info!(format = ?parsed.format, rows = data_rows, "import parsed");
         let cols = &parsed.columns;
-        for batch in parsed.rows.chunks(self.limits.batch_size.max(1)) {
-            match self.apply(p, cols, batch).await {
-                Ok(o) => add(&mut report, o),
-                Err(_) => {
-                    for row in batch {
-                        match self.apply(p, cols, std::slice::from_ref(row)).await {
-                            Ok(o) => add(&mut report, o),
-                            Err(e) => report.errors.push(store_failure(row.row, cols, &e)),
-                        }
-                    }
-                }
+        let parallel = self.limits.parallel_batches.clamp(1, self.app.store().parallel_writers().max(1));
+        let batches = partition(parsed.rows, self.limits.batch_size.max(1));
+        // A window of `parallel` batches in flight, results taken in order.
+        // (Pushed by hand: a stream mapping over the batches with a closure
+        // makes the future not provably `Send` for every borrow.)
+        let mut waiting = batches.iter();
+        let mut running = FuturesOrdered::new();
+        loop {
+            while running.len() < parallel {
+                let Some(batch) = waiting.next() else { break };
+                running.push_back(self.apply_or_replay(p, cols, batch));
+            }
+            match running.next().await {
+                Some(o) => add(&mut report, o),
+                None => break,
             }
         }
         report.errors.sort_by_key(|e| e.row);
         Ok(report)
+    }
+
+    /// Imports `batch` in one transaction; when the store refuses it, one
+    /// transaction per row, so only the rows that really fail are reported.
+    async fn apply_or_replay(&self, p: &Principal, cols: &Columns, batch: &[ImportRow]) -> Outcome {
+        if let Ok(o) = self.apply(p, cols, batch).await {
+            return o;
+        }
+        let mut out = Outcome::default();
+        for row in batch {
+            match self.apply(p, cols, std::slice::from_ref(row)).await {
+                Ok(o) => out.merge(o),
+                Err(e) => out.errors.push(store_failure(row.row, cols, &e)),
+            }
+        }
+        out
     }
 
     /// Imports `rows` in one transaction. Rows that break a rule are left
@@ -374,6 +399,7 @@ impl<'a> ImportService<'a> {
         tx.recount_certificates(p.tenant_id, &recount, today).await?;
         let jobs: Vec<NewJob> = new_orgs.iter().map(|(o, _)| self.discovery_job(p, o, now)).collect();
         tx.enqueue_jobs(&jobs).await?;
+        tx.count_new_organizations(p.tenant_id, new_orgs.len() as u64).await?;
         tx.commit().await?;
         self.app.wake_workers();
         Ok(out)
@@ -429,6 +455,45 @@ enum CertTarget {
     Fresh,
 }
 
+impl Outcome {
+    fn merge(&mut self, o: Outcome) {
+        self.created += o.created;
+        self.updated += o.updated;
+        self.certificates_created += o.certificates_created;
+        self.certificates_updated += o.certificates_updated;
+        self.errors.extend(o.errors);
+    }
+}
+
+/// Splits rows into batches of about `size` rows such that every row of
+/// one external id lands in the batch of its first row, in file order.
+/// Batches then share no organization, so they can be written at the same
+/// time, and a later row of an external id still updates what its earlier
+/// rows created (one transaction sees both). A batch may grow past `size`
+/// by the later rows of its external ids.
+fn partition(rows: Vec<ImportRow>, size: usize) -> Vec<Vec<ImportRow>> {
+    let mut batches: Vec<Vec<ImportRow>> = Vec::new();
+    let mut fresh_in_last = 0usize;
+    let mut home: HashMap<String, usize> = HashMap::new();
+    for row in rows {
+        if let Some(&i) = row.external_id.as_ref().and_then(|e| home.get(e)) {
+            batches[i].push(row);
+            continue;
+        }
+        if batches.is_empty() || fresh_in_last >= size {
+            batches.push(Vec::with_capacity(size));
+            fresh_in_last = 0;
+        }
+        let last = batches.len() - 1;
+        if let Some(e) = &row.external_id {
+            home.insert(e.clone(), last);
+        }
+        fresh_in_last += 1;
+        batches[last].push(row);
+    }
+    batches
+}
+
 fn add(r: &mut ImportReport, o: Outcome) {
     r.created += o.created;
     r.updated += o.updated;
@@ -457,5 +522,73 @@ fn patch_of(row: &ImportRow) -> OrganizationPatch {
         lei: row.lei.clone().map(Some),
         vat: row.vat.clone().map(Some),
         country: row.country.clone().map(Some),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn row(n: u32, ext: Option<&str>) -> ImportRow {
+        ImportRow {
+            row: n,
+            external_id: ext.map(str::to_owned),
+            name: Some(format!("Org {n}")),
+            country: None,
+            website: None,
+            lei: None,
+            vat: None,
+            certificate: None,
+        }
+    }
+
+    #[test]
+    fn later_rows_of_an_external_id_join_its_first_batch() {
+        let rows = vec![row(2, Some("A")), row(3, Some("B")), row(4, None), row(5, Some("A")), row(6, Some("C"))];
+        let batches = partition(rows, 2);
+        let numbers: Vec<Vec<u32>> = batches.iter().map(|b| b.iter().map(|r| r.row).collect()).collect();
+        assert_eq!(numbers, vec![vec![2, 3, 5], vec![4, 6]]);
+    }
+
+    proptest! {
+        /// Every row lands once; the rows of one external id share a batch,
+        /// in file order; a batch holds at most `size` rows that start an
+        /// external id or have none.
+        #[test]
+        fn partition_keeps_each_external_id_in_one_batch(
+            exts in proptest::collection::vec(proptest::option::of(0u8..20), 0..200),
+            size in 1usize..50,
+        ) {
+            let rows: Vec<ImportRow> = exts
+                .iter()
+                .enumerate()
+                .map(|(i, e)| row(i as u32, e.map(|e| format!("E{e}")).as_deref()))
+                .collect();
+            let batches = partition(rows.clone(), size);
+            let mut seen: Vec<u32> = batches.iter().flatten().map(|r| r.row).collect();
+            seen.sort_unstable();
+            prop_assert_eq!(seen, (0..rows.len() as u32).collect::<Vec<_>>());
+            let mut home: HashMap<&str, usize> = HashMap::new();
+            for (i, b) in batches.iter().enumerate() {
+                prop_assert!(b.windows(2).all(|w| w[0].row < w[1].row), "file order within a batch");
+                let mut fresh = 0;
+                for r in b {
+                    match r.external_id.as_deref() {
+                        Some(e) => {
+                            if *home.entry(e).or_insert(i) != i {
+                                prop_assert!(false, "external id {} in two batches", e);
+                            }
+                            if rows.iter().find(|x| x.external_id.as_deref() == Some(e)).map(|x| x.row) == Some(r.row) {
+                                fresh += 1;
+                            }
+                        }
+                        None => fresh += 1,
+                    }
+                }
+                prop_assert!(fresh <= size);
+            }
+        }
     }
 }

@@ -32,13 +32,20 @@ pub trait BulkRepo {
     ) -> R<Vec<Organization>>;
     /// Inserts organizations with their certificate counters as of
     /// `counted_on` (the caller knows every certificate a new organization
-    /// has, so no recount is needed) using multi-row statements, and counts
-    /// them on their tenants. Conflict: `organizations_external_id`.
+    /// has, so no recount is needed) using multi-row statements. They are
+    /// not yet counted on their tenant: call
+    /// [`BulkRepo::count_new_organizations`] as the transaction's last
+    /// write. Conflict: `organizations_external_id`.
     async fn insert_organizations(
         &mut self,
         orgs: &[(Organization, crate::suppliers::CertificateCounts)],
         counted_on: chrono::NaiveDate,
     ) -> R<()>;
+    /// Adds `n` to the tenant's organization counter. This locks the
+    /// tenant's row until the transaction ends, so a batch writer calls it
+    /// last: two imports of one tenant then wait on each other only for
+    /// their commits, not for everything written after it.
+    async fn count_new_organizations(&mut self, tenant: TenantId, n: u64) -> R<()>;
     /// Locks these organization rows until the transaction ends (as
     /// [`super::SupplierRepo::lock_organization`]); returns how many exist.
     async fn lock_organizations(&mut self, tenant: TenantId, ids: &[OrganizationId]) -> R<u64>;

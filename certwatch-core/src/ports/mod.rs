@@ -88,6 +88,13 @@ pub trait Store: Send + Sync {
     async fn ping(&self) -> Result<(), StoreError>;
     /// A short name of the backend ("postgres", "sqlite") for logs and health.
     fn backend(&self) -> &'static str;
+    /// How many write transactions can make progress at the same time.
+    /// Batch writers (imports) run that many batches at once, up to their
+    /// own cap. One by default: SQLite has a single database-wide write
+    /// lock, so a second writer would only wait for it.
+    fn parallel_writers(&self) -> usize {
+        1
+    }
 }
 
 /// One open transaction: every repository, then commit or drop to roll back.

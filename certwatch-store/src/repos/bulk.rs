@@ -54,10 +54,8 @@ macro_rules! impl_bulk_repo {
                 orgs: &[(Organization, ::certwatch_core::suppliers::CertificateCounts)],
                 counted_on: ::chrono::NaiveDate,
             ) -> R<()> {
-                let mut per_tenant: HashMap<Uuid, i64> = HashMap::new();
                 for (o, _) in orgs {
                     self.check_write(o.tenant_id)?;
-                    *per_tenant.entry(o.tenant_id.as_uuid()).or_default() += 1;
                 }
                 for chunk in orgs.chunks($crate::repos::bulk::ORGANIZATION_CHUNK) {
                     let mut qb = QueryBuilder::<Db>::new(concat!(
@@ -85,14 +83,20 @@ macro_rules! impl_bulk_repo {
                     });
                     qb.build().execute(&mut *self.tx).await.db()?;
                 }
-                for (tenant, n) in per_tenant {
-                    sqlx::query("UPDATE tenants SET organization_count = organization_count + $1 WHERE id = $2")
-                        .bind(n)
-                        .bind(tenant)
-                        .execute(&mut *self.tx)
-                        .await
-                        .db()?;
+                Ok(())
+            }
+
+            async fn count_new_organizations(&mut self, tenant: TenantId, n: u64) -> R<()> {
+                self.check_write(tenant)?;
+                if n == 0 {
+                    return Ok(());
                 }
+                sqlx::query("UPDATE tenants SET organization_count = organization_count + $1 WHERE id = $2")
+                    .bind(i64::try_from(n).unwrap_or(i64::MAX))
+                    .bind(tenant.as_uuid())
+                    .execute(&mut *self.tx)
+                    .await
+                    .db()?;
                 Ok(())
             }
 
