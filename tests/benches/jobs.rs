@@ -3,9 +3,8 @@
 //! (claim with lease, run, record), on SQLite and on Postgres (a fresh
 //! database from `DATABASE_URL`).
 //!
-//! Then, on Postgres: the same drain by two workers with separate
-//! connection pools (standing in for two worker processes; budget ≥ 2,000
-//! jobs/s), the latency from a committed certificate change to the signed
+//! Then, on Postgres: a drain of 20,000 jobs by two worker processes
+//! (this binary run twice more; budget ≥ 2,000 jobs/s), the latency from a committed certificate change to the signed
 //! webhook POST arriving at a loopback receiver (budget p50 < 50 ms), and
 //! 10,000 certificates entering an expiry window in one run, all
 //! notifications delivered (budget < 60 s).
@@ -63,41 +62,97 @@ async fn measure(backend: Backend, n: usize) {
     println!("{backend:?}: enqueue {enqueue:.0} jobs/s (one transaction each); drain {rate:.0} jobs/s ({n} jobs)");
 }
 
-/// Two workers, each over its own pool of the same Postgres database.
+/// The environment variable that turns this binary into one worker
+/// process of [`two_workers`]: the database URL to drain.
+const WORKER_ENV: &str = "CERTWATCH_BENCH_WORKER_URL";
+
+/// Two worker processes (this binary, re-run with [`WORKER_ENV`]) drain
+/// one Postgres queue. Each connects and builds its worker before the
+/// clock starts, then waits for a go line on stdin; the clock stops when
+/// the database holds every job as succeeded, so the figure includes the
+/// last completions' commits.
 async fn two_workers(n: usize) {
+    use std::io::{BufRead as _, Write as _};
     let db = TestDb::new(Backend::Postgres).await;
     let (app, _clock) = core_with_clock(db.store.clone());
-    for _ in 0..n {
-        app.jobs().enqueue(JobSpec::new("noop", None, json!({}))).await.expect("enqueue");
+    for chunk in 0..n.div_ceil(500) {
+        let specs = (0..500.min(n - chunk * 500)).map(|_| JobSpec::new("noop", None, json!({})));
+        let mut tx = db.store.begin(certwatch_core::ports::Scope::System).await.expect("begin");
+        for spec in specs {
+            certwatch_core::jobs::enqueue_in(&app, tx.as_mut(), spec).await.expect("enqueue");
+        }
+        tx.commit().await.expect("commit");
     }
-    let done = Arc::new(AtomicUsize::new(0));
-    let shutdown = CancellationToken::new();
-    let started = Instant::now();
-    let mut tasks = Vec::new();
+    let exe = std::env::current_exe().expect("own path");
+    let mut children = Vec::new();
     for i in 0..2 {
-        let store = certwatch_store::connect(&db.url).await.expect("second pool");
-        let (other, _) = core_with_clock(store);
-        let w = Worker::new(
-            other,
-            WorkerConfig {
-                worker_id: format!("bench-{i}"),
-                concurrency: 8,
-                poll_interval: StdDuration::from_millis(5),
-                ..WorkerConfig::default()
-            },
-        )
-        .with_handler("noop", Arc::new(Noop(done.clone())));
-        tasks.push(tokio::spawn(w.run(shutdown.clone())));
+        let mut child = std::process::Command::new(&exe)
+            .env(WORKER_ENV, &db.url)
+            .env("CERTWATCH_BENCH_WORKER_ID", format!("bench-{i}"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("worker process starts");
+        let mut ready = String::new();
+        std::io::BufReader::new(child.stdout.as_mut().expect("stdout"))
+            .read_line(&mut ready)
+            .expect("worker reports ready");
+        assert_eq!(ready.trim(), "ready", "worker process {i} failed to start");
+        children.push(child);
     }
-    while done.load(Ordering::Relaxed) < n {
-        tokio::time::sleep(StdDuration::from_millis(2)).await;
+    let started = Instant::now();
+    for child in &mut children {
+        writeln!(child.stdin.as_mut().expect("stdin"), "go").expect("go");
+    }
+    loop {
+        let succeeded: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE status = 'succeeded'")
+            .fetch_one(db.pg_pool())
+            .await
+            .expect("count");
+        if succeeded >= n as i64 {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
     }
     let rate = n as f64 / started.elapsed().as_secs_f64();
-    shutdown.cancel();
-    for t in tasks {
-        t.await.expect("worker stops");
+    for mut child in children {
+        drop(child.stdin.take());
+        let status = child.wait().expect("worker process ends");
+        assert!(status.success(), "worker process failed: {status}");
     }
-    println!("Postgres, 2 workers (separate pools): drain {rate:.0} jobs/s ({n} jobs; budget >= 2000)");
+    println!("Postgres, 2 worker processes: drain {rate:.0} jobs/s ({n} jobs; budget >= 2000)");
+}
+
+/// One worker process of [`two_workers`]: builds its worker, says ready,
+/// runs from the go line until stdin closes.
+async fn worker_process(url: String) {
+    use std::io::{BufRead as _, Write as _};
+    let store = certwatch_store::connect(&url).await.expect("worker pool");
+    let (app, _) = core_with_clock(store);
+    let id = std::env::var("CERTWATCH_BENCH_WORKER_ID").unwrap_or_else(|_| "bench".into());
+    let w = Worker::new(
+        app,
+        WorkerConfig {
+            worker_id: id,
+            concurrency: 8,
+            poll_interval: StdDuration::from_millis(5),
+            ..WorkerConfig::default()
+        },
+    )
+    .with_handler("noop", Arc::new(Noop(Arc::new(AtomicUsize::new(0)))));
+    println!("ready");
+    std::io::stdout().flush().expect("flush");
+    let stdin = tokio::task::spawn_blocking(|| {
+        let mut lines = std::io::stdin().lock().lines();
+        let _go = lines.next();
+        lines
+    });
+    let mut lines = stdin.await.expect("stdin");
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(w.run(shutdown.clone()));
+    tokio::task::spawn_blocking(move || while lines.next().is_some() {}).await.expect("stdin closes");
+    shutdown.cancel();
+    task.await.expect("worker stops");
 }
 
 /// Records when each POST arrived.
@@ -264,11 +319,15 @@ async fn expiry_burst(n: usize) {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    if let Ok(url) = std::env::var(WORKER_ENV) {
+        worker_process(url).await;
+        return;
+    }
     let n = std::env::var("BENCH_JOBS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
     let expiring = std::env::var("BENCH_EXPIRY").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
     measure(Backend::Sqlite, n).await;
     measure(Backend::Postgres, n).await;
-    two_workers(n.max(4000)).await;
+    two_workers(n.max(20_000)).await;
     commit_to_post(200).await;
     expiry_burst(expiring).await;
 }
