@@ -138,7 +138,12 @@ impl_supplier_repo!(PgTx, for_update = " FOR UPDATE");
 impl_certificate_repo!(PgTx);
 impl_outbox_and_audit_repos!(PgTx);
 impl_system_repo!(PgTx);
-impl_job_repo!(PgTx, skip_locked = " FOR UPDATE SKIP LOCKED", relaxed = Some("SET LOCAL synchronous_commit TO OFF"));
+impl_job_repo!(
+    PgTx,
+    due_ids = ("id = ANY(ARRAY(", "", " FOR UPDATE SKIP LOCKED))"),
+    relaxed =
+        Some("SELECT set_config('synchronous_commit', 'off', true), set_config('enable_bitmapscan', 'off', true)")
+);
 impl_expiry_repo!(PgTx);
 impl_bulk_repo!(PgTx, for_update = " FOR UPDATE", batch_setup = Some("SET LOCAL plan_cache_mode = force_custom_plan"));
 impl_webhook_repo!(PgTx, skip_locked = " FOR UPDATE SKIP LOCKED");

@@ -149,7 +149,7 @@ impl_supplier_repo!(SqliteTx, for_update = "");
 impl_certificate_repo!(SqliteTx);
 impl_outbox_and_audit_repos!(SqliteTx);
 impl_system_repo!(SqliteTx);
-impl_job_repo!(SqliteTx, skip_locked = "", relaxed = None);
+impl_job_repo!(SqliteTx, due_ids = ("id IN (", " INDEXED BY jobs_due_idx", ")"), relaxed = None);
 impl_expiry_repo!(SqliteTx);
 impl_bulk_repo!(SqliteTx, for_update = "", batch_setup = None);
 impl_webhook_repo!(SqliteTx, skip_locked = "");

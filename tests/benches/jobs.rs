@@ -105,10 +105,14 @@ async fn two_workers(n: usize) {
         writeln!(child.stdin.as_mut().expect("stdin"), "go").expect("go");
     }
     loop {
+        // System jobs are visible only in system scope (row-level security).
+        let mut tx = db.pg_pool().begin().await.expect("begin");
+        sqlx::query("SELECT set_config('app.system', 'on', true)").execute(&mut *tx).await.expect("scope");
         let succeeded: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE status = 'succeeded'")
-            .fetch_one(db.pg_pool())
+            .fetch_one(&mut *tx)
             .await
             .expect("count");
+        drop(tx);
         if succeeded >= n as i64 {
             break;
         }
@@ -142,15 +146,20 @@ async fn worker_process(url: String) {
     .with_handler("noop", Arc::new(Noop(Arc::new(AtomicUsize::new(0)))));
     println!("ready");
     std::io::stdout().flush().expect("flush");
-    let stdin = tokio::task::spawn_blocking(|| {
+    // A thread reads stdin: the first line is the go, end of input the stop.
+    let (go_tx, go) = tokio::sync::oneshot::channel();
+    let (stop_tx, stop) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
         let mut lines = std::io::stdin().lock().lines();
-        let _go = lines.next();
-        lines
+        let _ = lines.next();
+        let _ = go_tx.send(());
+        while lines.next().is_some() {}
+        let _ = stop_tx.send(());
     });
-    let mut lines = stdin.await.expect("stdin");
+    let _ = go.await;
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(w.run(shutdown.clone()));
-    tokio::task::spawn_blocking(move || while lines.next().is_some() {}).await.expect("stdin closes");
+    let _ = stop.await;
     shutdown.cancel();
     task.await.expect("worker stops");
 }
