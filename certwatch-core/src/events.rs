@@ -78,8 +78,8 @@ pub struct DomainEvent {
     pub occurred_at: DateTime<Utc>,
 }
 
-/// Appends `events` to the outbox inside `tx` and, in the same transaction,
-/// enqueues the `dispatch_outbox` job that turns them into webhook
+/// Appends `events` to the outbox inside `tx` and, as the transaction's
+/// last statement, enqueues the `dispatch_outbox` job that turns them into webhook
 /// deliveries — one per tenant until a dispatcher starts (dedupe key
 /// `dispatch_outbox:<tenant>`, which the dispatcher frees when it starts),
 /// so a burst of changes coalesces into one job. Callers should call
@@ -97,6 +97,7 @@ pub async fn append_in(
         serde_json::json!({"reason": "outbox"}),
     )
     .with_dedupe_key(crate::webhooks::delivery::dispatch_key(first.tenant_id));
-    crate::jobs::enqueue_in(app, tx, spec).await?;
+    // At commit: every writer of the tenant inserts this key.
+    crate::jobs::enqueue_at_commit(app, tx, spec)?;
     Ok(())
 }

@@ -115,7 +115,7 @@ impl PgStore {
             "{begin}; SELECT set_config('app.tenant_id', '{tenant}', true), set_config('app.system', '{system}', true)"
         );
         let tx = self.pool.begin_with(statement).await.db()?;
-        Ok(Box::new(PgTx { scope, tx }))
+        Ok(Box::new(PgTx { scope, tx, at_commit: Vec::new() }))
     }
 }
 
@@ -123,12 +123,19 @@ impl PgStore {
 pub(crate) struct PgTx {
     scope: Scope,
     tx: Transaction<'static, Postgres>,
+    /// Jobs to insert just before the commit (`enqueue_job_at_commit`).
+    at_commit: Vec<certwatch_core::jobs::NewJob>,
 }
 
 #[async_trait]
 impl Tx for PgTx {
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.tx.commit().await.db()
+        let mut this = *self;
+        let jobs = std::mem::take(&mut this.at_commit);
+        if !jobs.is_empty() {
+            certwatch_core::ports::BulkRepo::enqueue_jobs(&mut this, &jobs).await?;
+        }
+        this.tx.commit().await.db()
     }
 }
 

@@ -111,13 +111,13 @@ fn is_in_memory(url: &str) -> bool {
 impl Store for SqliteStore {
     async fn begin(&self, scope: Scope) -> Result<Box<dyn Tx>, StoreError> {
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.db()?;
-        Ok(Box::new(SqliteTx { scope, tx }))
+        Ok(Box::new(SqliteTx { scope, tx, at_commit: Vec::new() }))
     }
 
     async fn begin_read(&self, scope: Scope) -> Result<Box<dyn Tx>, StoreError> {
         // Deferred: under WAL, readers run beside the one writer.
         let tx = self.pool.begin_with("BEGIN DEFERRED").await.db()?;
-        Ok(Box::new(SqliteTx { scope, tx }))
+        Ok(Box::new(SqliteTx { scope, tx, at_commit: Vec::new() }))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -134,12 +134,19 @@ impl Store for SqliteStore {
 pub(crate) struct SqliteTx {
     scope: Scope,
     tx: Transaction<'static, Sqlite>,
+    /// Jobs to insert just before the commit (`enqueue_job_at_commit`).
+    at_commit: Vec<certwatch_core::jobs::NewJob>,
 }
 
 #[async_trait]
 impl Tx for SqliteTx {
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.tx.commit().await.db()
+        let mut this = *self;
+        let jobs = std::mem::take(&mut this.at_commit);
+        if !jobs.is_empty() {
+            certwatch_core::ports::BulkRepo::enqueue_jobs(&mut this, &jobs).await?;
+        }
+        this.tx.commit().await.db()
     }
 }
 

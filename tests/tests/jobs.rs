@@ -473,3 +473,46 @@ async fn batched_completion(db: TestDb) {
     task.await.expect("worker stops");
     assert_eq!(counter.runs.load(Ordering::SeqCst), n as u32, "each job ran once");
 }
+
+/// Two open transactions of one tenant both append outbox events, which
+/// request the tenant's one `dispatch_outbox` job. The job is inserted at
+/// commit, so neither waits on the other's dedupe key while open (the
+/// second append would otherwise block until the first commits — here,
+/// forever); after both commit there is one queued dispatch job, and a
+/// dropped transaction leaves none.
+#[tokio::test]
+async fn dispatch_request_waits_for_commit_postgres() {
+    use certwatch_core::events::{append_in, DomainEvent, EventType};
+    use certwatch_core::ports::Clock as _;
+    let db = TestDb::new(Backend::Postgres).await;
+    let (app, clock) = core_with_clock(db.store.clone());
+    let (p, _) = admin_of(&app, "dispatch@example.com").await;
+    let event = || DomainEvent {
+        id: uuid::Uuid::now_v7().into(),
+        tenant_id: p.tenant_id,
+        event_type: EventType::CertificateCreated,
+        payload: json!({}),
+        occurred_at: clock.now(),
+    };
+    let dispatch_jobs = || async {
+        certwatch_tests::jobs_of_kind(&app, certwatch_core::webhooks::DISPATCH_OUTBOX, &[JobStatus::Queued]).await
+    };
+    assert!(dispatch_jobs().await.is_empty());
+
+    let mut dropped = db.store.begin(Scope::Tenant(p.tenant_id)).await.expect("begin");
+    append_in(&app, dropped.as_mut(), &[event()]).await.expect("append");
+    drop(dropped);
+    assert!(dispatch_jobs().await.is_empty(), "a rolled-back transaction requests nothing");
+
+    let mut a = db.store.begin(Scope::Tenant(p.tenant_id)).await.expect("begin a");
+    let mut b = db.store.begin(Scope::Tenant(p.tenant_id)).await.expect("begin b");
+    append_in(&app, a.as_mut(), &[event()]).await.expect("append a");
+    append_in(&app, a.as_mut(), &[event()]).await.expect("append a again");
+    tokio::time::timeout(StdDuration::from_secs(10), append_in(&app, b.as_mut(), &[event()]))
+        .await
+        .expect("b does not wait for a")
+        .expect("append b");
+    b.commit().await.expect("commit b");
+    a.commit().await.expect("commit a");
+    assert_eq!(dispatch_jobs().await.len(), 1, "one dispatch job for the tenant");
+}

@@ -19,7 +19,7 @@ pub mod scheduler;
 
 pub use model::{Job, JobId, JobStatus, NewJob, QueueStats};
 pub use runtime::{
-    enqueue_in, JobContext, JobError, JobHandler, JobObserver, JobSpec, JobsService, Outcome, Worker, WorkerConfig,
-    DEFAULT_MAX_ATTEMPTS,
+    enqueue_at_commit, enqueue_in, JobContext, JobError, JobHandler, JobObserver, JobSpec, JobsService, Outcome,
+    Worker, WorkerConfig, DEFAULT_MAX_ATTEMPTS,
 };
 pub use scheduler::{Schedule, Scheduler, SchedulerConfig};

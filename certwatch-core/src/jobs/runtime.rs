@@ -132,8 +132,20 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 /// Enqueues `spec` inside `tx`, so it commits (or vanishes) with the change
 /// that caused it. False when a job with the same dedupe key exists.
 pub async fn enqueue_in(app: &CertWatch, tx: &mut dyn Tx, spec: JobSpec) -> Result<bool> {
+    Ok(tx.enqueue_job(&new_job(app, spec)).await?)
+}
+
+/// Enqueues `spec` as the last statement of `tx`, just before it commits
+/// (see [`crate::ports::JobRepo::enqueue_job_at_commit`]): for jobs whose
+/// dedupe key concurrent transactions share.
+pub fn enqueue_at_commit(app: &CertWatch, tx: &mut dyn Tx, spec: JobSpec) -> Result<()> {
+    Ok(tx.enqueue_job_at_commit(new_job(app, spec))?)
+}
+
+/// The row of `spec` as of now.
+fn new_job(app: &CertWatch, spec: JobSpec) -> NewJob {
     let now = app.clock().now();
-    let job = NewJob {
+    NewJob {
         id: app.new_id(),
         tenant_id: spec.tenant_id,
         kind: spec.kind,
@@ -143,8 +155,7 @@ pub async fn enqueue_in(app: &CertWatch, tx: &mut dyn Tx, spec: JobSpec) -> Resu
         request_id: spec.request_id,
         dedupe_key: spec.dedupe_key,
         created_at: now,
-    };
-    Ok(tx.enqueue_job(&job).await?)
+    }
 }
 
 /// Jobs for callers and operators: enqueue in a transaction of its own,

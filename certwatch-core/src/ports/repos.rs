@@ -224,6 +224,15 @@ pub trait JobRepo {
     /// Inserts a job; false (and nothing inserted) when a job with the same
     /// `dedupe_key` exists.
     async fn enqueue_job(&mut self, j: &crate::jobs::NewJob) -> R<bool>;
+    /// Inserts `j` as this transaction's last statement, just before the
+    /// commit (nothing if the transaction is dropped), skipped like
+    /// [`JobRepo::enqueue_job`] when its dedupe key exists. For jobs whose
+    /// dedupe key many concurrent transactions share (the per-tenant
+    /// `dispatch_outbox`): inserting such a key makes every other
+    /// transaction inserting it wait until this one ends, so taken early it
+    /// would serialise them for their whole length; taken last, only for
+    /// the commit.
+    fn enqueue_job_at_commit(&mut self, j: crate::jobs::NewJob) -> R<()>;
     /// Claims up to `limit` queued jobs due at `now`, oldest `run_at` first,
     /// skipping rows other transactions hold: status running, attempts + 1,
     /// lease until `lease_until`, locked by `worker`.

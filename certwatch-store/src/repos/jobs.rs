@@ -86,6 +86,17 @@ macro_rules! impl_job_repo {
                 Ok(done.rows_affected() == 1)
             }
 
+            fn enqueue_job_at_commit(&mut self, j: NewJob) -> R<()> {
+                match j.tenant_id {
+                    Some(t) => self.check_write(t)?,
+                    None => self.system_only("enqueueing a system job")?,
+                }
+                if j.dedupe_key.is_none() || !self.at_commit.iter().any(|d| d.dedupe_key == j.dedupe_key) {
+                    self.at_commit.push(j);
+                }
+                Ok(())
+            }
+
             async fn claim_jobs(
                 &mut self,
                 worker: &str,
