@@ -10,7 +10,6 @@ fuzz_target!(|data: &[u8]| {
     let limits = ImportLimits {
         max_file_bytes: 4 * 1024 * 1024,
         max_rows: 10_000,
-        batch_size: 1_000,
         zip: ZipLimits {
             max_entries: 200,
             max_entry_bytes: 16 * 1024 * 1024,
@@ -18,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
             max_ratio: 250,
             ratio_floor: 1024 * 1024,
         },
+        ..ImportLimits::default()
     };
     let types = TypeIndex::default();
     let _ = parse_file("fuzz.xlsx", data, &types, &limits);
