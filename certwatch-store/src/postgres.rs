@@ -127,17 +127,7 @@ pub(crate) struct PgTx {
     at_commit: Vec<certwatch_core::jobs::NewJob>,
 }
 
-#[async_trait]
-impl Tx for PgTx {
-    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        let mut this = *self;
-        let jobs = std::mem::take(&mut this.at_commit);
-        if !jobs.is_empty() {
-            certwatch_core::ports::BulkRepo::enqueue_jobs(&mut this, &jobs).await?;
-        }
-        this.tx.commit().await.db()
-    }
-}
+impl_commit_with_deferred_jobs!(PgTx);
 
 impl_scope_guard!(PgTx);
 impl_tenancy_repo!(PgTx, for_update = " FOR UPDATE");

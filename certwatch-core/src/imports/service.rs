@@ -167,15 +167,11 @@ impl<'a> ImportService<'a> {
             failed.dedup();
             failed.len()
         };
-        let mut report = ImportReport {
-            rows: u32::try_from(data_rows).unwrap_or(u32::MAX),
-            errors: parsed.errors,
-            ..ImportReport::default()
-        };
         tracing::info!(format = ?parsed.format, rows = data_rows, "import parsed");
         let cols = &parsed.columns;
         let parallel = self.limits.parallel_batches.clamp(1, self.app.store().parallel_writers().max(1));
         let batches = partition(parsed.rows, self.limits.batch_size.max(1));
+        let mut total = Outcome { errors: parsed.errors, ..Outcome::default() };
         // A window of `parallel` batches in flight, results taken in order.
         // (Pushed by hand: a stream mapping over the batches with a closure
         // makes the future not provably `Send` for every borrow.)
@@ -187,12 +183,19 @@ impl<'a> ImportService<'a> {
                 running.push_back(self.apply_or_replay(p, cols, batch));
             }
             match running.next().await {
-                Some(o) => add(&mut report, o),
+                Some(o) => total.merge(o),
                 None => break,
             }
         }
-        report.errors.sort_by_key(|e| e.row);
-        Ok(report)
+        total.errors.sort_by_key(|e| e.row);
+        Ok(ImportReport {
+            rows: u32::try_from(data_rows).unwrap_or(u32::MAX),
+            created: total.created,
+            updated: total.updated,
+            certificates_created: total.certificates_created,
+            certificates_updated: total.certificates_updated,
+            errors: total.errors,
+        })
     }
 
     /// Imports `batch` in one transaction; when the store refuses it, one
@@ -492,14 +495,6 @@ fn partition(rows: Vec<ImportRow>, size: usize) -> Vec<Vec<ImportRow>> {
         batches[last].push(row);
     }
     batches
-}
-
-fn add(r: &mut ImportReport, o: Outcome) {
-    r.created += o.created;
-    r.updated += o.updated;
-    r.certificates_created += o.certificates_created;
-    r.certificates_updated += o.certificates_updated;
-    r.errors.extend(o.errors);
 }
 
 fn input_of(row: &ImportRow) -> OrganizationInput {

@@ -10,9 +10,11 @@
 //! whole table, so every claim cost more the longer the queue was. On
 //! SQLite the transaction already holds the write lock (`BEGIN
 //! IMMEDIATE`), and `INDEXED BY` keeps the planner on the due index (it
-//! preferred the status index and sorted every queued job per claim). Every later state change is conditional on
-//! `status = 'running' AND locked_by = <worker>`, so a worker whose lease
-//! was reaped can no longer complete or fail a job another worker now runs.
+//! preferred the status index and sorted every queued job per claim).
+//!
+//! Every later state change is conditional on `status = 'running' AND
+//! locked_by = <worker>`, so a worker whose lease was reaped can no longer
+//! complete or fail a job another worker now runs.
 
 /// Implements `JobRepo` for a transaction type with `tx` and `scope` fields.
 /// `due_ids` is what wraps the claim's due-jobs subquery: its opening, the
@@ -363,3 +365,23 @@ macro_rules! impl_job_repo {
     };
 }
 pub(crate) use impl_job_repo;
+
+/// Implements `Tx::commit` for a transaction type with `tx` and
+/// `at_commit` fields: the jobs queued by `enqueue_job_at_commit` are
+/// inserted as the last statement, then the transaction commits.
+macro_rules! impl_commit_with_deferred_jobs {
+    ($tx:ty) => {
+        #[::async_trait::async_trait]
+        impl ::certwatch_core::ports::Tx for $tx {
+            async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+                let mut this = *self;
+                let jobs = std::mem::take(&mut this.at_commit);
+                if !jobs.is_empty() {
+                    ::certwatch_core::ports::BulkRepo::enqueue_jobs(&mut this, &jobs).await?;
+                }
+                this.tx.commit().await.db()
+            }
+        }
+    };
+}
+pub(crate) use impl_commit_with_deferred_jobs;

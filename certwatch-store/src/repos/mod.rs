@@ -53,7 +53,7 @@ pub(crate) mod prelude {
     pub(crate) use super::certificates::impl_certificate_repo;
     pub(crate) use super::expiry::impl_expiry_repo;
     pub(crate) use super::impl_scope_guard;
-    pub(crate) use super::jobs::impl_job_repo;
+    pub(crate) use super::jobs::{impl_commit_with_deferred_jobs, impl_job_repo};
     pub(crate) use super::monitoring::impl_monitoring_repo;
     pub(crate) use super::outbox::impl_outbox_and_audit_repos;
     pub(crate) use super::suppliers::{certificate_count, impl_supplier_repo};
