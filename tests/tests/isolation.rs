@@ -238,3 +238,190 @@ async fn concurrent_writers_sqlite() {
 async fn concurrent_writers_postgres() {
     concurrent_writers(Backend::Postgres).await;
 }
+
+/// A transaction on the owner pool in system scope (row-level security
+/// still applies to the owner; system scope lets it see every tenant).
+async fn system_tx(db: &TestDb) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = db.pg_pool().begin().await.expect("begin");
+    sqlx::query("SELECT set_config('app.system', 'on', true)").execute(&mut *tx).await.expect("system scope");
+    tx
+}
+
+/// The SQLSTATE and constraint name of a failed statement.
+fn key_violation(err: &sqlx::Error) -> (String, String) {
+    let db = err.as_database_error().unwrap_or_else(|| panic!("a database error, got {err}"));
+    (db.code().unwrap_or_default().to_string(), db.constraint().unwrap_or_default().to_owned())
+}
+
+/// Migration 0010 replaced some foreign keys by statement-level checks;
+/// they must still refuse every dangling reference the keys refused, with
+/// the same SQLSTATE (so the store maps them to `MissingReference`) and
+/// the old constraint names, and the parents must still refuse deletion
+/// while referenced.
+#[tokio::test]
+async fn postgres_set_based_reference_checks_keep_the_keys() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let (app, _) = core_with_clock(db.store.clone());
+    let p = tenant_with_data(&app, "refs@example.com", 1).await;
+    let tenant = p.tenant_id.as_uuid();
+    let ghost = uuid::Uuid::new_v4();
+
+    // Inserts naming a missing tenant, one per table, in system scope (so
+    // row-level security is not what refuses them): (table, columns, one
+    // row's values with the tenant as `{t}`).
+    let rows = [
+        (
+            "organizations",
+            "id, tenant_id, name, name_folded, created_at, updated_at",
+            "gen_random_uuid(), {t}, 'x', 'x', now(), now()",
+        ),
+        (
+            "outbox_events",
+            "id, tenant_id, event_type, payload, occurred_at",
+            "gen_random_uuid(), {t}, 'x', '{}', now()",
+        ),
+        (
+            "audit_log",
+            "id, tenant_id, action, target_type, metadata, created_at",
+            "gen_random_uuid(), {t}, 'x', 'x', '{}', now()",
+        ),
+        (
+            "jobs",
+            "id, tenant_id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at",
+            "gen_random_uuid(), {t}, 'x', '{}', 'queued', 0, 1, now(), now(), now()",
+        ),
+    ];
+    let insert = |table: &str, columns: &str, values: &[String]| {
+        format!("INSERT INTO {table} ({columns}) VALUES ({})", values.join("), ("))
+    };
+    for (table, columns, values) in rows {
+        let mut tx = system_tx(&db).await;
+        // One good and one dangling row in the same statement: the whole statement fails.
+        let both = insert(table, columns, &[values.replace("{t}", "$1"), values.replace("{t}", "$2")]);
+        let err = sqlx::query(&both).bind(tenant).bind(ghost).execute(&mut *tx).await.expect_err(table);
+        assert_eq!(key_violation(&err), ("23503".into(), format!("{table}_tenant_id_fkey")), "{table}: {err}");
+        drop(tx);
+        let mut tx = system_tx(&db).await;
+        let good = insert(table, columns, &[values.replace("{t}", "$1")]) + " RETURNING id";
+        let id: uuid::Uuid =
+            sqlx::query_scalar(&good).bind(tenant).fetch_one(&mut *tx).await.unwrap_or_else(|e| panic!("{table}: {e}"));
+        if table != "audit_log" {
+            let err = sqlx::query(&format!("UPDATE {table} SET tenant_id = $1 WHERE id = $2"))
+                .bind(ghost)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .expect_err(table);
+            assert_eq!(key_violation(&err), ("23503".into(), format!("{table}_tenant_id_fkey")), "{table}: {err}");
+        }
+    }
+
+    // Through the store port: the same SQLSTATE becomes MissingReference.
+    let mut tx = db.store.begin(certwatch_core::ports::Scope::System).await.expect("begin");
+    let now = chrono::Utc::now();
+    let job = certwatch_core::jobs::NewJob {
+        id: uuid::Uuid::new_v4().into(),
+        tenant_id: Some(ghost.into()),
+        kind: "website_discovery".into(),
+        payload: serde_json::json!({}),
+        max_attempts: 1,
+        run_at: now,
+        request_id: None,
+        dedupe_key: None,
+        created_at: now,
+    };
+    let err = tx.enqueue_jobs(&[job]).await.expect_err("a job of a missing tenant");
+    assert!(matches!(err, certwatch_core::ports::StoreError::MissingReference(_)), "{err:?}");
+    drop(tx);
+
+    // Certificate types: unknown codes are refused, used codes can't go.
+    let mut tx = system_tx(&db).await;
+    let err = sqlx::query("UPDATE certificates SET certificate_type = 'NO_SUCH_TYPE'")
+        .execute(&mut *tx)
+        .await
+        .expect_err("unknown certificate type");
+    assert_eq!(key_violation(&err), ("23503".into(), "certificates_certificate_type_fkey".into()), "{err}");
+    drop(tx);
+    let mut tx = system_tx(&db).await;
+    let err = sqlx::query("DELETE FROM certificate_types WHERE code = 'ISO_9001'")
+        .execute(&mut *tx)
+        .await
+        .expect_err("a used certificate type");
+    assert_eq!(key_violation(&err), ("23503".into(), "certificates_certificate_type_fkey".into()), "{err}");
+    drop(tx);
+    let mut tx = system_tx(&db).await;
+    let unused = sqlx::query("DELETE FROM certificate_types WHERE code = 'IECEx'").execute(&mut *tx).await;
+    assert_eq!(unused.expect("an unused type goes").rows_affected(), 1);
+    drop(tx);
+
+    // A bare tenant (no memberships, which still have a row key) with one
+    // job: deleting it takes the job (the old key cascaded); with an
+    // organization it is refused.
+    let bare = uuid::Uuid::new_v4();
+    let mut tx = system_tx(&db).await;
+    sqlx::query("INSERT INTO tenants (id, name, slug, created_at) VALUES ($1, 'bare', $2, now())")
+        .bind(bare)
+        .bind(bare.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("bare tenant");
+    for (table, columns, values) in [rows[3], rows[0]] {
+        let one = insert(table, columns, &[values.replace("{t}", "$1")]);
+        sqlx::query(&one).bind(bare).execute(&mut *tx).await.unwrap_or_else(|e| panic!("{table}: {e}"));
+    }
+    tx.commit().await.expect("commit");
+    let mut tx = system_tx(&db).await;
+    let err = sqlx::query("DELETE FROM tenants WHERE id = $1").bind(bare).execute(&mut *tx).await.expect_err("in use");
+    assert_eq!(key_violation(&err), ("23503".into(), "organizations_tenant_id_fkey".into()), "{err}");
+    drop(tx);
+    let mut tx = system_tx(&db).await;
+    sqlx::query("DELETE FROM organizations WHERE tenant_id = $1").bind(bare).execute(&mut *tx).await.expect("orgs");
+    let gone = sqlx::query("DELETE FROM tenants WHERE id = $1").bind(bare).execute(&mut *tx).await.expect("delete");
+    assert_eq!(gone.rows_affected(), 1);
+    let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE tenant_id = $1")
+        .bind(bare)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("count");
+    assert_eq!(jobs, 0, "the tenant's jobs went with it");
+}
+
+/// The statement-level check share-locks the tenant like a key did: a
+/// delete of the tenant waits for the inserting transaction, then sees its
+/// rows and refuses.
+#[tokio::test]
+async fn postgres_reference_check_locks_the_tenant_until_commit() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let bare = uuid::Uuid::new_v4();
+    let mut setup = system_tx(&db).await;
+    sqlx::query("INSERT INTO tenants (id, name, slug, created_at) VALUES ($1, 'bare', $2, now())")
+        .bind(bare)
+        .bind(bare.to_string())
+        .execute(&mut *setup)
+        .await
+        .expect("bare tenant");
+    setup.commit().await.expect("commit");
+
+    let mut writer = system_tx(&db).await;
+    sqlx::query(
+        "INSERT INTO outbox_events (id, tenant_id, event_type, payload, occurred_at) \
+         VALUES (gen_random_uuid(), $1, 'x', '{}', now())",
+    )
+    .bind(bare)
+    .execute(&mut *writer)
+    .await
+    .expect("event");
+
+    let mut deleter = system_tx(&db).await;
+    sqlx::query("SET LOCAL lock_timeout = '300ms'").execute(&mut *deleter).await.expect("lock timeout");
+    let err =
+        sqlx::query("DELETE FROM tenants WHERE id = $1").bind(bare).execute(&mut *deleter).await.expect_err("waits");
+    assert_eq!(key_violation(&err).0, "55P03", "the delete waited for the writer's lock: {err}");
+    drop(deleter);
+
+    writer.commit().await.expect("commit");
+    let mut deleter = system_tx(&db).await;
+    let err =
+        sqlx::query("DELETE FROM tenants WHERE id = $1").bind(bare).execute(&mut *deleter).await.expect_err("in use");
+    assert_eq!(key_violation(&err), ("23503".into(), "outbox_events_tenant_id_fkey".into()), "{err}");
+}
