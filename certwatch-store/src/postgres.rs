@@ -142,7 +142,7 @@ impl_job_repo!(
         Some("SELECT set_config('synchronous_commit', 'off', true), set_config('enable_bitmapscan', 'off', true)")
 );
 impl_expiry_repo!(PgTx);
-impl_bulk_repo!(PgTx, for_update = " FOR UPDATE", batch_setup = Some("SET LOCAL plan_cache_mode = force_custom_plan"));
+impl_bulk_repo!(PgTx, for_update = " FOR UPDATE");
 impl_webhook_repo!(PgTx, skip_locked = " FOR UPDATE SKIP LOCKED");
 impl_bulk_upload_repo!(PgTx, for_update = " FOR UPDATE");
 impl_monitoring_repo!(PgTx);

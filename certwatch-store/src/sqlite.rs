@@ -148,7 +148,7 @@ impl_outbox_and_audit_repos!(SqliteTx);
 impl_system_repo!(SqliteTx);
 impl_job_repo!(SqliteTx, due_ids = ("id IN (", " INDEXED BY jobs_due_idx", ")"), relaxed = None);
 impl_expiry_repo!(SqliteTx);
-impl_bulk_repo!(SqliteTx, for_update = "", batch_setup = None);
+impl_bulk_repo!(SqliteTx, for_update = "");
 impl_webhook_repo!(SqliteTx, skip_locked = "");
 impl_bulk_upload_repo!(SqliteTx, for_update = "");
 impl_monitoring_repo!(SqliteTx);

@@ -220,7 +220,6 @@ impl<'a> ImportService<'a> {
         let now = self.app.clock().now();
         let today = self.app.clock().today();
         let mut tx = self.app.store().begin(Scope::Tenant(p.tenant_id)).await?;
-        tx.prepare_for_batches().await?;
         let mut ext_ids: Vec<String> = rows.iter().filter_map(|r| r.external_id.clone()).collect();
         ext_ids.sort();
         ext_ids.dedup();

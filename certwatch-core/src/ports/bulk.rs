@@ -17,12 +17,6 @@ type R<T> = Result<T, StoreError>;
 /// Batch reads and writes of organizations, certificates and jobs.
 #[async_trait]
 pub trait BulkRepo {
-    /// Readies this transaction for batch statements over a growing table:
-    /// on Postgres every statement is planned with its actual parameters
-    /// (`plan_cache_mode = force_custom_plan`). A cached generic plan made
-    /// while the tenant had few rows scans all of them to filter by id, so
-    /// each batch of an import would take longer than the one before.
-    async fn prepare_for_batches(&mut self) -> R<()>;
     /// The tenant's organizations whose external id is one of `external_ids`
     /// (exact match), in no particular order.
     async fn find_organizations_by_external_ids(

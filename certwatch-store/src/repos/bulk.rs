@@ -1,6 +1,13 @@
 //! `BulkRepo`: the multi-row look-ups and writes of spreadsheet imports,
 //! written once for both backends (IN lists and multi-row `INSERT`s in
 //! chunks, see [`crate::sql`]).
+//!
+//! The IN-list look-ups run as unnamed statements (`persistent(false)`), so
+//! Postgres plans each with its actual parameters. A cached generic plan,
+//! made while a tenant had few rows, scanned all of them to filter by id,
+//! so each batch of an import took longer than the one before. The inserts
+//! stay prepared: their plan doesn't depend on the values, and a
+//! 1,000-row `VALUES` list is costly to plan again for every batch.
 
 /// Organizations per multi-row INSERT (11 binds a row).
 pub(crate) const ORGANIZATION_CHUNK: usize = 2_000;
@@ -10,17 +17,9 @@ pub(crate) const JOB_CHUNK: usize = 2_000;
 /// Implements `BulkRepo` for a transaction type with a `tx` field.
 /// `for_update` is the row-locking suffix of the backend.
 macro_rules! impl_bulk_repo {
-    ($tx:ty, for_update = $fu:literal, batch_setup = $setup:expr) => {
+    ($tx:ty, for_update = $fu:literal) => {
         #[::async_trait::async_trait]
         impl ::certwatch_core::ports::BulkRepo for $tx {
-            async fn prepare_for_batches(&mut self) -> R<()> {
-                let setup: Option<&'static str> = $setup;
-                if let Some(statement) = setup {
-                    sqlx::query(statement).execute(&mut *self.tx).await.db()?;
-                }
-                Ok(())
-            }
-
             async fn find_organizations_by_external_ids(
                 &mut self,
                 tenant: TenantId,
@@ -42,7 +41,8 @@ macro_rules! impl_bulk_repo {
                         sep.push_bind(id.as_str());
                     }
                     qb.push(")");
-                    for row in qb.build_query_as::<OrganizationRow>().fetch_all(&mut *self.tx).await.db()? {
+                    let rows = qb.build_query_as::<OrganizationRow>().persistent(false).fetch_all(&mut *self.tx);
+                    for row in rows.await.db()? {
                         found.push(Organization::try_from(row)?);
                     }
                 }
@@ -117,7 +117,8 @@ macro_rules! impl_bulk_repo {
                         sep.push_bind(*id);
                     }
                     qb.push(concat!(") ORDER BY id", $fu));
-                    let rows: Vec<Uuid> = qb.build_query_scalar().fetch_all(&mut *self.tx).await.db()?;
+                    let rows: Vec<Uuid> =
+                        qb.build_query_scalar().persistent(false).fetch_all(&mut *self.tx).await.db()?;
                     n += rows.len() as u64;
                 }
                 Ok(n)
@@ -144,7 +145,8 @@ macro_rules! impl_bulk_repo {
                         sep.push_bind(id.as_uuid());
                     }
                     qb.push(")");
-                    for row in qb.build_query_as::<CertificateRow>().fetch_all(&mut *self.tx).await.db()? {
+                    let rows = qb.build_query_as::<CertificateRow>().persistent(false).fetch_all(&mut *self.tx);
+                    for row in rows.await.db()? {
                         certs.push(Certificate::try_from(row)?);
                     }
                 }

@@ -39,7 +39,7 @@ macro_rules! impl_certificate_repo {
                         sep.push_bind(c.id.as_uuid());
                     }
                     qb.push(")");
-                    let links = qb.build_query_as::<SiteLinkRow>().fetch_all(&mut *self.tx).await.db()?;
+                    let links = qb.build_query_as::<SiteLinkRow>().persistent(false).fetch_all(&mut *self.tx).await.db()?;
                     for l in links {
                         by_cert.entry(l.certificate_id).or_default().push(l.site_id.into());
                     }
@@ -238,11 +238,7 @@ macro_rules! impl_certificate_repo {
 
                 let mut qb = QueryBuilder::<Db>::new(concat!("SELECT ", certificate_columns!(), " FROM certificates"));
                 push_certificate_filters(&mut qb, tenant, f);
-                let (limit, offset) = limit_offset(&f.page);
-                qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-                    .push_bind(limit)
-                    .push(" OFFSET ")
-                    .push_bind(offset);
+                qb.push(" ORDER BY created_at DESC, id DESC").push(page_clause(&f.page));
                 let rows = qb.build_query_as::<CertificateRow>().fetch_all(&mut *self.tx).await.db()?;
                 let mut items: Vec<Certificate> = convert_all(rows)?;
                 self.load_site_links(tenant, &mut items).await?;

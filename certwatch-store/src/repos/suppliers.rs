@@ -222,8 +222,7 @@ macro_rules! impl_supplier_repo {
                     OrganizationOrder::CreatedAsc => " ORDER BY o.created_at ASC, o.id ASC",
                     OrganizationOrder::CreatedDesc => " ORDER BY o.created_at DESC, o.id DESC",
                 });
-                let (limit, offset) = limit_offset(&q.page);
-                qb.push(" LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+                qb.push(page_clause(&q.page));
                 let rows = qb.build_query_as::<PagedOrganizationSummaryRow>().fetch_all(&mut *self.tx).await.db()?;
                 let total = match (filtered_total, rows.first()) {
                     (Some(n), _) => n,
@@ -282,7 +281,8 @@ macro_rules! impl_supplier_repo {
                     ));
                     push_placeholders(&mut sql, 4, chunk.len());
                     sql.push(')');
-                    let mut query = sqlx::query(&sql).bind(today).bind(end).bind(tenant.as_uuid());
+                    // Unnamed: planned with its ids (see `repos::bulk`).
+                    let mut query = sqlx::query(&sql).persistent(false).bind(today).bind(end).bind(tenant.as_uuid());
                     for id in chunk {
                         query = query.bind(id.as_uuid());
                     }
