@@ -3,6 +3,13 @@
 
 mod monitor_cmd;
 
+/// mimalloc instead of the system allocator: a list page builds and frees
+/// thousands of small JSON values and buffers, and glibc malloc's
+/// consolidation was a tenth of the server's time under a list-page load
+/// (`tests/benches/http_load.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
