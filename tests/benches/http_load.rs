@@ -9,7 +9,11 @@
 //!
 //! Run: `cargo build --release -p certwatch-http && \
 //!   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench -p certwatch-tests --bench http_load`
-//! (needs `wrk`; `BENCH_ORGS` / `BENCH_CERTS_PER_ORG` / `BENCH_SECONDS` shrink it).
+//! (needs `wrk`; `BENCH_ORGS` / `BENCH_CERTS_PER_ORG` / `BENCH_SECONDS` shrink it,
+//! `BENCH_BACKENDS=postgres` or `=sqlite` runs one backend). For profiling,
+//! `BENCH_PAUSE_SECS=n` prints the server, database and token once the
+//! server is idle and waits `n` seconds before measuring, so `perf` or a
+//! rebuilt server can be pointed at the seeded database.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -136,7 +140,12 @@ async fn main() {
     let per_org = env_usize("BENCH_CERTS_PER_ORG", 20);
     let seconds = env_usize("BENCH_SECONDS", 15);
     let mut rows = Vec::new();
+    let wanted = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "postgres,sqlite".into()).to_lowercase();
+    let pause = env_usize("BENCH_PAUSE_SECS", 0);
     for backend in [Backend::Postgres, Backend::Sqlite] {
+        if !wanted.contains(&format!("{backend:?}").to_lowercase()) {
+            continue;
+        }
         let db = TestDb::new(backend).await;
         // The server runs on the real clock, so seed on it too (counters fresh for today).
         let app = CertWatch::new(db.store.clone());
@@ -160,6 +169,10 @@ async fn main() {
         let body: serde_json::Value = check.json().await.expect("json");
         assert_eq!(body["items"].as_array().map(Vec::len), Some(50));
         settle(&app).await;
+        if pause > 0 {
+            println!("paused {pause} s: server {base}, database {}, token {}", db.url, a.token);
+            tokio::time::sleep(Duration::from_secs(pause as u64)).await;
+        }
         let _warm = wrk(&list, Some(&a.token), 2);
         let l = wrk(&list, Some(&a.token), seconds);
         let h = wrk(&format!("{base}/api/health"), None, seconds);
