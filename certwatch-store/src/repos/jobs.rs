@@ -17,8 +17,9 @@
 //! complete or fail a job another worker now runs.
 
 /// Implements `JobRepo` for a transaction type with `tx` and `scope` fields.
-/// `due_ids` is what wraps the claim's due-jobs subquery: its opening, the
-/// index hint after `FROM jobs`, and its closing (with the locking suffix);
+/// `due_ids` is what wraps the claim's due-jobs subquery (and the purge's
+/// subquery, which takes no index hint): its opening, the index hint after
+/// `FROM jobs`, and its closing (with the locking suffix);
 /// `relaxed` is the statement (None: none) that readies a worker's
 /// bookkeeping transaction (claim, completion): on Postgres it lets the
 /// transaction commit without waiting for its WAL flush, and keeps the
@@ -336,10 +337,17 @@ macro_rules! impl_job_repo {
 
             async fn purge_succeeded_jobs(&mut self, before: DateTime<Utc>, limit: u32) -> R<u64> {
                 self.system_only("purging jobs")?;
-                let done = sqlx::query(
-                    "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'succeeded' \
-                     AND finished_at < $1 ORDER BY finished_at LIMIT $2)",
-                )
+                // The same id-list form as the claim (without its index
+                // hint): on Postgres `id IN (SELECT … LIMIT $2)` may get a
+                // generic plan that hash-joins a scan of the whole table
+                // for every 1,000 rows purged; this one deletes by primary
+                // key, and two purgers skip each other's rows.
+                let done = sqlx::query(concat!(
+                    "DELETE FROM jobs WHERE ",
+                    $open,
+                    "SELECT id FROM jobs WHERE status = 'succeeded' AND finished_at < $1 ORDER BY finished_at LIMIT $2",
+                    $close
+                ))
                 .bind(before)
                 .bind(i64::from(limit))
                 .execute(&mut *self.tx)
