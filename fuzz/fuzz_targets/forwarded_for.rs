@@ -4,7 +4,6 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-
 use certwatch_core::net::client_ip;
 use libfuzzer_sys::fuzz_target;
 
