@@ -253,6 +253,31 @@ fn key_violation(err: &sqlx::Error) -> (String, String) {
     (db.code().unwrap_or_default().to_string(), db.constraint().unwrap_or_default().to_owned())
 }
 
+/// Runs `sql` (binding `id` to `$1`, if given) in a fresh system-scope
+/// transaction, which must refuse it: the SQLSTATE and constraint name.
+async fn refusal(db: &TestDb, sql: &str, id: Option<uuid::Uuid>) -> (String, String) {
+    let mut tx = system_tx(db).await;
+    let mut query = sqlx::query(sql);
+    if let Some(id) = id {
+        query = query.bind(id);
+    }
+    let err = query.execute(&mut *tx).await.expect_err(sql);
+    key_violation(&err)
+}
+
+/// Inserts a tenant with no members (memberships still have a row key,
+/// which would refuse its deletion before the checks under test).
+async fn bare_tenant(tx: &mut sqlx::PgConnection) -> uuid::Uuid {
+    let id = uuid::Uuid::new_v4();
+    sqlx::query("INSERT INTO tenants (id, name, slug, created_at) VALUES ($1, 'bare', $2, now())")
+        .bind(id)
+        .bind(id.to_string())
+        .execute(tx)
+        .await
+        .expect("bare tenant");
+    id
+}
+
 /// Migration 0010 replaced some foreign keys by statement-level checks;
 /// they must still refuse every dangling reference the keys refused, with
 /// the same SQLSTATE (so the store maps them to `MissingReference`) and
@@ -335,20 +360,9 @@ async fn postgres_set_based_reference_checks_keep_the_keys() {
     drop(tx);
 
     // Certificate types: unknown codes are refused, used codes can't go.
-    let mut tx = system_tx(&db).await;
-    let err = sqlx::query("UPDATE certificates SET certificate_type = 'NO_SUCH_TYPE'")
-        .execute(&mut *tx)
-        .await
-        .expect_err("unknown certificate type");
-    assert_eq!(key_violation(&err), ("23503".into(), "certificates_certificate_type_fkey".into()), "{err}");
-    drop(tx);
-    let mut tx = system_tx(&db).await;
-    let err = sqlx::query("DELETE FROM certificate_types WHERE code = 'ISO_9001'")
-        .execute(&mut *tx)
-        .await
-        .expect_err("a used certificate type");
-    assert_eq!(key_violation(&err), ("23503".into(), "certificates_certificate_type_fkey".into()), "{err}");
-    drop(tx);
+    let type_key = ("23503".to_owned(), "certificates_certificate_type_fkey".to_owned());
+    assert_eq!(refusal(&db, "UPDATE certificates SET certificate_type = 'NO_SUCH_TYPE'", None).await, type_key);
+    assert_eq!(refusal(&db, "DELETE FROM certificate_types WHERE code = 'ISO_9001'", None).await, type_key);
     let mut tx = system_tx(&db).await;
     let unused = sqlx::query("DELETE FROM certificate_types WHERE code = 'IECEx'").execute(&mut *tx).await;
     assert_eq!(unused.expect("an unused type goes").rows_affected(), 1);
@@ -357,23 +371,17 @@ async fn postgres_set_based_reference_checks_keep_the_keys() {
     // A bare tenant (no memberships, which still have a row key) with one
     // job: deleting it takes the job (the old key cascaded); with an
     // organization it is refused.
-    let bare = uuid::Uuid::new_v4();
     let mut tx = system_tx(&db).await;
-    sqlx::query("INSERT INTO tenants (id, name, slug, created_at) VALUES ($1, 'bare', $2, now())")
-        .bind(bare)
-        .bind(bare.to_string())
-        .execute(&mut *tx)
-        .await
-        .expect("bare tenant");
+    let bare = bare_tenant(&mut tx).await;
     for (table, columns, values) in [rows[3], rows[0]] {
         let one = insert(table, columns, &[values.replace("{t}", "$1")]);
         sqlx::query(&one).bind(bare).execute(&mut *tx).await.unwrap_or_else(|e| panic!("{table}: {e}"));
     }
     tx.commit().await.expect("commit");
-    let mut tx = system_tx(&db).await;
-    let err = sqlx::query("DELETE FROM tenants WHERE id = $1").bind(bare).execute(&mut *tx).await.expect_err("in use");
-    assert_eq!(key_violation(&err), ("23503".into(), "organizations_tenant_id_fkey".into()), "{err}");
-    drop(tx);
+    assert_eq!(
+        refusal(&db, "DELETE FROM tenants WHERE id = $1", Some(bare)).await,
+        ("23503".into(), "organizations_tenant_id_fkey".into())
+    );
     let mut tx = system_tx(&db).await;
     sqlx::query("DELETE FROM organizations WHERE tenant_id = $1").bind(bare).execute(&mut *tx).await.expect("orgs");
     let gone = sqlx::query("DELETE FROM tenants WHERE id = $1").bind(bare).execute(&mut *tx).await.expect("delete");
@@ -392,14 +400,8 @@ async fn postgres_set_based_reference_checks_keep_the_keys() {
 #[tokio::test]
 async fn postgres_reference_check_locks_the_tenant_until_commit() {
     let db = TestDb::new(Backend::Postgres).await;
-    let bare = uuid::Uuid::new_v4();
     let mut setup = system_tx(&db).await;
-    sqlx::query("INSERT INTO tenants (id, name, slug, created_at) VALUES ($1, 'bare', $2, now())")
-        .bind(bare)
-        .bind(bare.to_string())
-        .execute(&mut *setup)
-        .await
-        .expect("bare tenant");
+    let bare = bare_tenant(&mut setup).await;
     setup.commit().await.expect("commit");
 
     let mut writer = system_tx(&db).await;
@@ -420,8 +422,8 @@ async fn postgres_reference_check_locks_the_tenant_until_commit() {
     drop(deleter);
 
     writer.commit().await.expect("commit");
-    let mut deleter = system_tx(&db).await;
-    let err =
-        sqlx::query("DELETE FROM tenants WHERE id = $1").bind(bare).execute(&mut *deleter).await.expect_err("in use");
-    assert_eq!(key_violation(&err), ("23503".into(), "outbox_events_tenant_id_fkey".into()), "{err}");
+    assert_eq!(
+        refusal(&db, "DELETE FROM tenants WHERE id = $1", Some(bare)).await,
+        ("23503".into(), "outbox_events_tenant_id_fkey".into())
+    );
 }
